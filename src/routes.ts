@@ -1,0 +1,205 @@
+import { STATUS_CODES } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TSchema } from '@sinclair/typebox'
+import type { StartSessionResult } from './client.js'
+import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError } from './errors.js'
+import type { IncodeSession, RouteSettings } from './plugin.js'
+import { rateLimitSettings } from './rate-limit.js'
+import { errorResponses, OnboardingUrlResponse, SessionRequestBody, SessionResponse, type SessionRequest } from './schemas.js'
+
+const BODY_LIMIT = 16 * 1024
+
+// Fastify hands validators `null` both for a request without a body and for a JSON `null` body.
+// The first means "no options"; the second must fail, so the parser turns it into this.
+const JSON_NULL = Symbol('JSON null')
+
+// TypeBox checks bodies as they are: Fastify's default Ajv would strip unknown keys and coerce
+// types, and these routes must answer 400 instead.
+const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
+  const validate = TypeBoxValidatorCompiler(route)
+  return (value) => value === null ? { value: undefined } : validate(value)
+}
+
+export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = async (instance, { settings }) => {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const { client, routeOptions } = settings
+
+  fastify.setValidatorCompiler(validatorCompiler)
+  // JSON only (anything else is a 415), with prototype-poisoning keys refused whatever the host chose.
+  fastify.removeAllContentTypeParsers()
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
+  })
+  fastify.setErrorHandler(sendIncodeError)
+  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit))
+
+  /** Starts a session, has the host record it, and returns it; every route begins here. */
+  async function startRecordedSession (
+    request: FastifyRequest,
+    body: SessionRequest = {},
+    route: IncodeSession['route'],
+    signal: AbortSignal
+  ): Promise<StartSessionResult> {
+    const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
+    const externalCustomerId = await resolveExternalCustomerId(request)
+    const language = body.language ?? settings.language
+
+    const started = performance.now()
+    const response = await logFailure(request, 'start', started, undefined,
+      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal }))
+    const { interviewId } = response
+    request.log.info({ interviewId, durationMs: elapsed(started) }, 'Incode session created')
+
+    const session: IncodeSession = {
+      interviewId,
+      token: response.token,
+      configurationId: client.configurationId,
+      ...(externalCustomerId === undefined ? {} : { externalCustomerId }),
+      ...(redirectionUrl === undefined ? {} : { redirectionUrl }),
+      language,
+      createdAt: new Date(),
+      route,
+      response
+    }
+    try {
+      await settings.onSessionCreated?.call(settings.owner, session, request)
+    } catch (cause) {
+      const err = new SessionNotRecordedError({ cause })
+      request.log.error({ err, interviewId }, 'onSessionCreated failed: Incode created a session the host did not record')
+      throw err
+    }
+    return response
+  }
+
+  async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
+    const id = await settings.externalCustomerId?.(request)
+    if (id !== undefined && (typeof id !== 'string' || id === '')) {
+      throw new TypeError('The externalCustomerId option must resolve to a non-empty string or undefined')
+    }
+    return id
+  }
+
+  /** Refuses a browser's redirectionUrl that is not allowed, and normalises one that is. */
+  async function checkRedirectionUrl (request: FastifyRequest): Promise<void> {
+    const body = request.body as SessionRequest | undefined
+    if (body?.redirectionUrl !== undefined) {
+      body.redirectionUrl = allowedRedirectionUrl(body.redirectionUrl, settings.allowedRedirectionUrls)
+    }
+  }
+
+  // Fresh hook arrays for each route: @fastify/rate-limit appends its hook to them, so a request
+  // the routes refuse anyway is not counted against the limit.
+  const shared = () => ({
+    bodyLimit: BODY_LIMIT,
+    onRequest: [routeOptions.onRequest ?? []].flat(),
+    preHandler: [routeOptions.preHandler ?? [], checkRedirectionUrl].flat(),
+    config: { ...routeOptions.config },
+    ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })
+  })
+
+  fastify.post('/sessions', {
+    ...shared(),
+    schema: {
+      summary: 'Start an Incode session for the Web SDK',
+      description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
+        'and returns the session token and interviewId.',
+      body: SessionRequestBody,
+      response: { 201: SessionResponse, ...errorResponses() }
+    }
+  }, async (request, reply) => {
+    const { token, interviewId } = await startRecordedSession(request, request.body, 'sessions', disconnectSignal(reply))
+    return await reply.code(201).send({ token, interviewId })
+  })
+
+  fastify.post('/onboarding-url', {
+    ...shared(),
+    schema: {
+      summary: 'Start an Incode session and get its hosted onboarding URL',
+      description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
+        'then fetches the hosted onboarding URL of the session.',
+      body: SessionRequestBody,
+      response: { 201: OnboardingUrlResponse, ...errorResponses() }
+    }
+  }, async (request, reply) => {
+    const signal = disconnectSignal(reply)
+    const { token, interviewId } = await startRecordedSession(request, request.body, 'onboarding-url', signal)
+    const url = await logFailure(request, 'onboarding-url', performance.now(), interviewId,
+      client.getOnboardingUrl(token, { signal }))
+    return await reply.code(201).send({ interviewId, url })
+  })
+}
+
+/** Logs a failed Incode call with what an operator needs, and nothing secret. */
+async function logFailure<T> (
+  request: FastifyRequest, call: 'start' | 'onboarding-url', started: number, interviewId: string | undefined, pending: Promise<T>
+): Promise<T> {
+  try {
+    return await pending
+  } catch (err) {
+    if (isIncodeCallError(err)) {
+      const level = err.statusCode === 502 && err.code === 'FST_INCODE_UPSTREAM_REJECTED' ? 'error' : 'warn'
+      request.log[level]({
+        code: err.code,
+        upstreamStatus: err.upstreamStatus,
+        incodeStatus: err.incodeStatus,
+        attempts: err.attempts,
+        durationMs: elapsed(started),
+        ...(interviewId === undefined ? {} : { interviewId })
+      }, `Incode ${call} call failed`)
+    }
+    throw err
+  }
+}
+
+/** Why a request's Incode calls were aborted: its client went away before the answer. */
+class ClientClosedError extends Error {
+  override name = 'AbortError'
+}
+
+function disconnectSignal (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new ClientClosedError('The client closed the connection'))
+  })
+  return controller.signal
+}
+
+function allowedRedirectionUrl (value: string, allowed: URL[]): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  if (url === undefined || url.username !== '' || url.password !== '' ||
+      !allowed.some((entry) => entry.protocol === url.protocol && entry.host === url.host &&
+        isWithinPath(url.pathname, entry.pathname))) {
+    throw new RedirectNotAllowedError()
+  }
+  return url.href
+}
+
+/** `/app` allows `/app` and `/app/…` but not `/application`; `/app/` allows `/app/…`. */
+function isWithinPath (path: string, prefix: string): boolean {
+  return prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(prefix + '/')
+}
+
+/** Answers the plugin's own errors in Fastify's shape; anything else goes to the host's handler. */
+function sendIncodeError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof ClientClosedError) {
+    // Nobody is left to read an answer; one is still sent so that Fastify ends the request (499 is
+    // nginx's "client closed request").
+    request.log.info('The client closed the connection; its Incode call was aborted')
+    return reply.code(499).send()
+  }
+  if (typeof error.code !== 'string' || !error.code.startsWith('FST_INCODE_') || error.statusCode === undefined) throw error
+  return reply.code(error.statusCode).send({
+    statusCode: error.statusCode,
+    code: error.code,
+    error: STATUS_CODES[error.statusCode],
+    message: error.message
+  })
+}
+
+function elapsed (started: number): number {
+  return Math.round(performance.now() - started)
+}

@@ -1,0 +1,78 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
+export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
+
+// Printable ASCII only: a browser sends URLs percent-encoded, and control or bidi characters in
+// a redirect target are a trick, never a need.
+const REDIRECTION_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[\\x21-\\x7e]+$'
+
+export const SessionRequestBody = Type.Object({
+  language: Type.Optional(Type.String({
+    pattern: LANGUAGE_PATTERN,
+    description: 'Language of the verification flow; defaults to the plugin\'s `language` option.',
+    examples: ['en-US']
+  })),
+  redirectionUrl: Type.Optional(Type.String({
+    maxLength: 2048,
+    pattern: REDIRECTION_URL_PATTERN,
+    description: 'Where the hosted flow sends the person at the end. Must start with one of the ' +
+      'plugin\'s `allowedRedirectionUrls`.',
+    examples: ['https://app.example.com/verified']
+  }))
+}, {
+  additionalProperties: false,
+  description: 'Optional. Send no body at all, or a JSON object with these fields only.'
+})
+export type SessionRequest = Static<typeof SessionRequestBody>
+
+const interviewId = Type.String({
+  description: 'Incode\'s id of the new session; the host has already recorded it.',
+  examples: ['660ee696a9b89db96502d8db']
+})
+
+export const SessionResponse = Type.Object({
+  token: Type.String({
+    description: 'Session token for the Incode Web SDK. Secret to this person: do not log it.',
+    examples: ['eyJhbGciOiJIUzI1NiJ9.eyJleHRlcm5hbFVzZXJJZCI6IjY2MGVlNjk2In0.c2lnbmF0dXJl']
+  }),
+  interviewId
+}, { additionalProperties: false, description: 'A new Incode session for the Web SDK.' })
+
+export const OnboardingUrlResponse = Type.Object({
+  interviewId,
+  url: Type.String({
+    description: 'Hosted onboarding page of the new session. Embeds its token: do not log it.',
+    examples: ['https://demo.incodesmile.com/onboarding/flow?token=…']
+  })
+}, { additionalProperties: false, description: 'A new Incode session with its hosted onboarding link.' })
+
+const errorFields = {
+  statusCode: Type.Optional(Type.Integer({ examples: [502] })),
+  code: Type.Optional(Type.String({ examples: ['FST_INCODE_UPSTREAM_ERROR'] })),
+  error: Type.Optional(Type.String({ examples: ['Bad Gateway'] })),
+  message: Type.Optional(Type.String({ examples: ['The identity verification service failed to answer'] }))
+}
+
+/**
+ * Fastify's error shape. Documentation only: the fields are optional and others pass, because
+ * errors that are not the plugin's own (validation, the host's hooks) are answered by the host's
+ * error handler, in whatever shape it chose.
+ */
+function errorResponse (description: string): TSchema {
+  return Type.Object(errorFields, { description, additionalProperties: true })
+}
+
+/** Every status the routes answer with besides 201. */
+export function errorResponses (): Record<number, TSchema> {
+  return {
+    400: errorResponse('Invalid body (`FST_ERR_VALIDATION`) or redirectionUrl not allowed (`FST_INCODE_REDIRECT_NOT_ALLOWED`).'),
+    413: errorResponse('Body larger than the route\'s limit.'),
+    415: errorResponse('Body is not `application/json`.'),
+    429: errorResponse('Too many sessions started (`FST_INCODE_RATE_LIMITED`); see `retry-after`.'),
+    500: errorResponse('`onSessionCreated` failed (`FST_INCODE_SESSION_NOT_RECORDED`); no token was sent.'),
+    502: errorResponse('Incode rejected the call, failed, or answered something unusable.'),
+    503: errorResponse('Incode unreachable, or the rate-limit store unavailable.'),
+    504: errorResponse('Incode did not answer within `timeout`.')
+  }
+}

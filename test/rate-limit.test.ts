@@ -1,0 +1,210 @@
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import { post, startHost, type Host } from './support/host.js'
+
+async function burst (app: FastifyInstance, url: string, count: number, remoteAddress = '203.0.113.7'): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < count; i++) {
+    statuses.push((await app.inject({ method: 'POST', url, remoteAddress })).statusCode)
+  }
+  return statuses
+}
+
+function count (statuses: number[], status: number): number {
+  return statuses.filter((s) => s === status).length
+}
+
+t.test('by default 10 sessions a minute per client IP, across both routes', async (t) => {
+  const host = await startHost(t)
+  const first = await burst(host.app, '/incode/sessions', 6)
+  const second = await burst(host.app, '/incode/onboarding-url', 6)
+  t.same([...first, ...second], [201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 429, 429])
+
+  const limited = await host.app.inject({ method: 'POST', url: '/incode/sessions', remoteAddress: '203.0.113.7' })
+  t.equal(limited.statusCode, 429)
+  t.same(limited.json(), {
+    statusCode: 429,
+    code: 'FST_INCODE_RATE_LIMITED',
+    error: 'Too Many Requests',
+    message: 'Too many verification sessions were started; retry later'
+  })
+  const retryAfter = Number(limited.headers['retry-after'])
+  t.ok(retryAfter > 0 && retryAfter <= 60, `retry-after: ${retryAfter}`)
+  t.equal(host.fake.requestsTo('/omni/start').length, 10, 'limited requests never reached Incode')
+  t.equal(host.recorded.length, 10, 'nor the hook')
+
+  const other = await host.app.inject({ method: 'POST', url: '/incode/sessions', remoteAddress: '198.51.100.1' })
+  t.equal(other.statusCode, 201, 'another client has its own count')
+})
+
+t.test('requests the routes refuse anyway do not count', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: { max: 2 } } })
+  for (let i = 0; i < 5; i++) {
+    t.equal((await post(host.app, '/incode/sessions', { bogus: true })).statusCode, 400)
+    t.equal((await post(host.app, '/incode/sessions', { redirectionUrl: 'https://evil.test/' })).statusCode, 400)
+  }
+  t.same(await burst(host.app, '/incode/sessions', 3), [201, 201, 429])
+})
+
+t.test('rateLimit: false turns it off', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: false } })
+  const statuses = await burst(host.app, '/incode/sessions', 15)
+  t.equal(count(statuses, 201), 15)
+})
+
+t.test('max and timeWindow are @fastify/rate-limit\'s', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: { max: 3, timeWindow: 300 } } })
+  t.same(await burst(host.app, '/incode/sessions', 4), [201, 201, 201, 429])
+  await new Promise((resolve) => setTimeout(resolve, 350))
+  t.same(await burst(host.app, '/incode/sessions', 1), [201], 'the window resets')
+})
+
+t.test('keyGenerator can use what the host\'s preHandler found, and allowList exempts', async (t) => {
+  const host = await startHost(t, {
+    plugin: {
+      rateLimit: {
+        max: 2,
+        keyGenerator: async (request) => (request as unknown as { user: string }).user,
+        allowList: ['ops']
+      },
+      routeOptions: {
+        preHandler: async (request) => {
+          (request as unknown as { user: string }).user = request.headers['x-user'] as string
+        }
+      }
+    }
+  })
+  const as = async (user: string): Promise<number> => (await post(host.app, '/incode/sessions', undefined, { 'x-user': user })).statusCode
+  t.same([await as('ann'), await as('ann'), await as('ann')], [201, 201, 429])
+  t.same([await as('bob'), await as('bob'), await as('bob')], [201, 201, 429], 'same IP, own limit')
+  t.same([await as('ops'), await as('ops'), await as('ops')], [201, 201, 201], 'allow-listed')
+})
+
+t.test('a failing rate-limit store: 503 FST_INCODE_RATE_LIMIT_UNAVAILABLE, or open with skipOnError', async (t) => {
+  class BrokenStore {
+    incr (_key: string, callback: (err: Error | null) => void): void { callback(new Error('store down')) }
+    child (): BrokenStore { return this }
+  }
+  const closed = await startHost(t, { plugin: { rateLimit: { store: BrokenStore } } })
+  const res = await post(closed.app, '/incode/sessions')
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), {
+    statusCode: 503,
+    code: 'FST_INCODE_RATE_LIMIT_UNAVAILABLE',
+    error: 'Service Unavailable',
+    message: 'Verification sessions cannot be started right now; retry later'
+  })
+  t.equal(closed.fake.requests.length, 0)
+  t.equal(closed.recorded.length, 0)
+
+  const open = await startHost(t, { plugin: { rateLimit: { store: BrokenStore, skipOnError: true } } })
+  t.equal((await post(open.app, '/incode/sessions')).statusCode, 201)
+})
+
+async function hostRouteStatuses (host: Host, count: number): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < count; i++) {
+    statuses.push((await host.app.inject({ method: 'POST', url: '/host/work', remoteAddress: '203.0.113.7' })).statusCode)
+  }
+  return statuses
+}
+
+const hostRoute = (app: FastifyInstance): void => {
+  app.post('/host/work', async () => ({ ok: true }))
+}
+
+t.test('the host\'s routes are never limited by the plugin: host without @fastify/rate-limit', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: { max: 1 } }, after: hostRoute })
+  await burst(host.app, '/incode/sessions', 3)
+  t.equal(count(await hostRouteStatuses(host, 20), 200), 20)
+})
+
+t.test('the host\'s routes are never limited by the plugin: host uses @fastify/rate-limit per route', async (t) => {
+  const host = await startHost(t, {
+    plugin: { rateLimit: { max: 1 } },
+    before: async (app) => { await app.register(rateLimit, { global: false }) },
+    after: (app) => {
+      app.post('/host/work', { config: { rateLimit: { max: 5, timeWindow: '1 minute' } } }, async () => ({ ok: true }))
+      app.post('/host/free', async () => ({ ok: true }))
+    }
+  })
+  t.same(await burst(host.app, '/incode/sessions', 2), [201, 429])
+  t.same(count(await hostRouteStatuses(host, 7), 200), 5, 'the host\'s own per-route limit, not the plugin\'s')
+  t.same(count(await burst(host.app, '/host/free', 20), 200), 20)
+})
+
+t.test('the host\'s routes are never limited by the plugin: host uses @fastify/rate-limit globally', async (t) => {
+  const host = await startHost(t, {
+    plugin: { rateLimit: { max: 1 } },
+    before: async (app) => { await app.register(rateLimit, { max: 8, timeWindow: '1 minute' }) },
+    after: hostRoute
+  })
+  t.same(await burst(host.app, '/incode/sessions', 2), [201, 429], 'the plugin\'s limit holds under the host\'s')
+  t.equal(count(await hostRouteStatuses(host, 10), 200), 6, 'the host\'s global limit of 8 counts all its routes, and no more')
+})
+
+t.test('route-level rateLimit config that a host onRoute hook adds is honoured by the plugin\'s limiter', async (t) => {
+  class CountingStore {
+    static children = 0
+    readonly counts = new Map<string, number>()
+    incr (key: string, callback: (err: Error | null, result?: { current: number, ttl: number }) => void): void {
+      const current = (this.counts.get(key) ?? 0) + 1
+      this.counts.set(key, current)
+      callback(null, { current, ttl: 60_000 })
+    }
+
+    child (): CountingStore {
+      CountingStore.children++
+      return new CountingStore()
+    }
+  }
+  const host = await startHost(t, {
+    plugin: { rateLimit: { store: CountingStore, max: 10 } },
+    before: (app) => {
+      app.addHook('onRoute', (route) => {
+        route.config = { ...route.config, rateLimit: { max: 2 } } as typeof route.config
+      })
+    }
+  })
+  t.equal(CountingStore.children, 2, 'one store per route')
+  t.same(await burst(host.app, '/incode/sessions', 3), [201, 201, 429])
+  t.same(await burst(host.app, '/incode/onboarding-url', 3), [201, 201, 429], 'each route counts apart')
+})
+
+/**
+ * The part of an ioredis client that @fastify/rate-limit's Redis store uses, kept in memory. The
+ * limit shared by several instances through a real Redis is its own concern (issue 6).
+ */
+class InMemoryRedis {
+  readonly keys = new Map<string, number>()
+  failing = false
+  defineCommand (name: string): void {
+    if (name !== 'rateLimit') return
+    (this as unknown as Record<string, unknown>).rateLimit = (key: string, timeWindow: number, _max: number,
+      _continueExceeding: boolean, _exponentialBackoff: boolean, callback: (err: Error | null, result?: number[]) => void) => {
+      if (this.failing) return callback(new Error('ECONNREFUSED 127.0.0.1:6379'))
+      const current = (this.keys.get(key) ?? 0) + 1
+      this.keys.set(key, current)
+      callback(null, [current, timeWindow])
+    }
+  }
+}
+
+t.test('the redis option counts through the host\'s Redis client, under its nameSpace', async (t) => {
+  const redis = new InMemoryRedis()
+  const host = await startHost(t, { plugin: { rateLimit: { redis: redis as never, nameSpace: 'kyc-limit:', max: 2 } } })
+  t.same(await burst(host.app, '/incode/sessions', 3), [201, 201, 429])
+  t.same([...redis.keys], [['kyc-limit:203.0.113.7', 3]])
+
+  redis.failing = true
+  const res = await host.app.inject({ method: 'POST', url: '/incode/sessions', remoteAddress: '198.51.100.9' })
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'FST_INCODE_RATE_LIMIT_UNAVAILABLE')
+})
+
+t.test('a ban from @fastify/rate-limit answers 429 like any other limit hit', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: { max: 1, ban: 0 } } })
+  const statuses = await burst(host.app, '/incode/sessions', 3)
+  t.same(statuses, [201, 429, 429])
+})

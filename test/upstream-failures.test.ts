@@ -1,0 +1,110 @@
+import t from 'tap'
+import type { FastifyError } from 'fastify'
+import { createServer } from 'node:net'
+import type { FakeIncodeFault } from '../src/testing/index.js'
+import { assertNoSecretsLogged, post, startHost } from './support/host.js'
+
+const messages: Record<string, string> = {
+  FST_INCODE_UPSTREAM_REJECTED: 'The identity verification service rejected the request',
+  FST_INCODE_UPSTREAM_ERROR: 'The identity verification service failed to answer',
+  FST_INCODE_UPSTREAM_BAD_RESPONSE: 'The identity verification service sent an unusable answer',
+  FST_INCODE_UPSTREAM_UNREACHABLE: 'The identity verification service could not be reached',
+  FST_INCODE_UPSTREAM_TIMEOUT: 'The identity verification service did not answer in time'
+}
+const reasons: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }
+
+const rows: Array<[string, FakeIncodeFault, number, string]> = [
+  ['Incode 403', { type: 'status', status: 403, body: { status: 403, message: 'Invalid api key' } }, 502, 'FST_INCODE_UPSTREAM_REJECTED'],
+  ['Incode 400', { type: 'status', status: 400, body: { status: 4005, message: 'configurationId invalid' } }, 502, 'FST_INCODE_UPSTREAM_REJECTED'],
+  ['Incode 500', { type: 'status', status: 500, body: { message: 'stack trace here' } }, 502, 'FST_INCODE_UPSTREAM_ERROR'],
+  ['Incode 200 not JSON', { type: 'garbage' }, 502, 'FST_INCODE_UPSTREAM_BAD_RESPONSE'],
+  ['Incode 200 without a token', { type: 'json', body: { interviewId: '0123456789abcdef01234567' } }, 502, 'FST_INCODE_UPSTREAM_BAD_RESPONSE'],
+  ['a dropped connection', { type: 'drop' }, 503, 'FST_INCODE_UPSTREAM_UNREACHABLE'],
+  ['no answer in time', { type: 'hang' }, 504, 'FST_INCODE_UPSTREAM_TIMEOUT']
+]
+
+for (const [name, fault, status, code] of rows) {
+  t.test(`${name} on /omni/start: ${status} ${code}, no hook, a warn or error line`, async (t) => {
+    const host = await startHost(t, { plugin: { timeout: 300 } })
+    host.fake.failNext(fault, { path: '/omni/start' })
+    const res = await post(host.app, '/incode/sessions')
+
+    t.equal(res.statusCode, status)
+    t.same(res.json(), { statusCode: status, code, error: reasons[status], message: messages[code] })
+    t.equal(host.recorded.length, 0, 'the hook did not run')
+    const line = host.logs.records.find((record) => record.msg === 'Incode start call failed')
+    t.match(line, { level: code === 'FST_INCODE_UPSTREAM_REJECTED' ? 50 : 40, code, attempts: 1, durationMs: Number })
+    t.notOk(res.body.includes('stack trace') || res.body.includes('Invalid api key'), 'not Incode\'s text')
+    assertNoSecretsLogged(t, host)
+  })
+}
+
+t.test('an unreachable Incode: 503 after the retries, and the host keeps serving', async (t) => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+
+  const host = await startHost(t, { plugin: { apiUrl: `http://127.0.0.1:${port}` } })
+  const res = await post(host.app, '/incode/onboarding-url')
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'FST_INCODE_UPSTREAM_UNREACHABLE')
+  t.match(host.logs.records.find((record) => record.msg === 'Incode start call failed'), { attempts: 3 })
+  t.equal(host.recorded.length, 0)
+  assertNoSecretsLogged(t, host, [`http://127.0.0.1:${port}`])
+})
+
+t.test('onboarding-url after a recorded session fails: the §6 error, the session recorded once, the interviewId logged', async (t) => {
+  const host = await startHost(t)
+  host.fake.failNext({ type: 'status', status: 500 }, { path: '/0/omni/onboarding-url' })
+  const res = await post(host.app, '/incode/onboarding-url')
+
+  t.equal(res.statusCode, 502)
+  t.equal(res.json().code, 'FST_INCODE_UPSTREAM_ERROR')
+  t.equal(host.recorded.length, 1, 'the hook recorded the session')
+  const [session] = [...host.fake.sessions.values()]
+  t.equal(host.recorded[0]?.interviewId, session?.interviewId)
+  t.notOk(res.body.includes(session?.token as string))
+  t.match(host.logs.records.find((record) => record.msg === 'Incode onboarding-url call failed'), {
+    level: 40, interviewId: session?.interviewId, code: 'FST_INCODE_UPSTREAM_ERROR', upstreamStatus: 500
+  })
+  assertNoSecretsLogged(t, host)
+})
+
+t.test('a created session is logged at info with its interviewId and duration', async (t) => {
+  const host = await startHost(t)
+  const { interviewId } = (await post(host.app, '/incode/sessions')).json()
+  t.match(host.logs.records.find((record) => record.msg === 'Incode session created'), {
+    level: 30, interviewId, durationMs: Number
+  })
+})
+
+t.test('errors that are not the plugin\'s go to the host\'s error handler', async (t) => {
+  const host = await startHost(t, {
+    before: (app) => {
+      app.setErrorHandler(async (error: FastifyError, _request, reply) => {
+        return await reply.code(error.statusCode ?? 500).send({ hostHandled: true, code: error.code })
+      })
+    },
+    plugin: {
+      routeOptions: {
+        onRequest: async (request, reply) => {
+          if (request.headers.authorization === undefined) {
+            return await reply.code(401).send({ error: 'sign in first' })
+          }
+        }
+      }
+    }
+  })
+  const unauthorised = await post(host.app, '/incode/sessions')
+  t.equal(unauthorised.statusCode, 401)
+  t.same(unauthorised.json(), { error: 'sign in first' })
+
+  const invalid = await post(host.app, '/incode/sessions', { bogus: 1 }, { authorization: 'Bearer x' })
+  t.same(invalid.json(), { hostHandled: true, code: 'FST_ERR_VALIDATION' })
+
+  host.fake.failNext({ type: 'status', status: 500 })
+  const failed = await post(host.app, '/incode/sessions', undefined, { authorization: 'Bearer x' })
+  t.equal(failed.json().code, 'FST_INCODE_UPSTREAM_ERROR', 'the plugin\'s own errors keep the §6 shape')
+  t.notOk('hostHandled' in failed.json())
+})
