@@ -8,7 +8,14 @@ import type { StartSessionResult } from './client.js'
 import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError } from './errors.js'
 import type { IncodeSession, RouteSettings } from './plugin.js'
 import { rateLimitSettings } from './rate-limit.js'
-import { errorResponses, OnboardingUrlResponse, SessionRequestBody, SessionResponse, type SessionRequest } from './schemas.js'
+import {
+  errorResponses,
+  NoQuerystring,
+  OnboardingUrlResponse,
+  SessionRequestBody,
+  SessionResponse,
+  type SessionRequest
+} from './schemas.js'
 
 const BODY_LIMIT = 16 * 1024
 
@@ -107,6 +114,7 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
       summary: 'Start an Incode session for the Web SDK',
       description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
         'and returns the session token and interviewId.',
+      querystring: NoQuerystring,
       body: SessionRequestBody,
       response: { 201: SessionResponse, ...errorResponses() }
     }
@@ -121,6 +129,7 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
       summary: 'Start an Incode session and get its hosted onboarding URL',
       description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
         'then fetches the hosted onboarding URL of the session.',
+      querystring: NoQuerystring,
       body: SessionRequestBody,
       response: { 201: OnboardingUrlResponse, ...errorResponses() }
     }

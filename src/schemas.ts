@@ -26,6 +26,11 @@ export const SessionRequestBody = Type.Object({
 })
 export type SessionRequest = Static<typeof SessionRequestBody>
 
+export const NoQuerystring = Type.Object({}, {
+  additionalProperties: false,
+  description: 'These routes take no query parameters.'
+})
+
 const interviewId = Type.String({
   description: 'Incode\'s id of the new session; the host has already recorded it.',
   examples: ['660ee696a9b89db96502d8db']

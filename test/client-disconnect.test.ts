@@ -1,7 +1,7 @@
 import t from 'tap'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startHost } from './support/host.js'
+import { assertNoSecretsLogged, startHost } from './support/host.js'
 
 async function until (condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -39,5 +39,6 @@ for (const route of ['sessions', 'onboarding-url']) {
     t.equal(host.logs.records.find((record) => /client closed/.test(String(record.msg)))?.level, 30, 'an info line')
     t.notOk(host.logs.records.some((record) => record.level >= 50), 'no error line for a browser that left')
     t.equal(host.recorded.length, route === 'sessions' ? 0 : 1, 'a session Incode created is still recorded')
+    assertNoSecretsLogged(t, host)
   })
 }

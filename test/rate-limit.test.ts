@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import { post, startHost, type Host } from './support/host.js'
+import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
 
 async function burst (app: FastifyInstance, url: string, count: number, remoteAddress = '203.0.113.7'): Promise<number[]> {
   const statuses: number[] = []
@@ -36,6 +36,7 @@ t.test('by default 10 sessions a minute per client IP, across both routes', asyn
 
   const other = await host.app.inject({ method: 'POST', url: '/incode/sessions', remoteAddress: '198.51.100.1' })
   t.equal(other.statusCode, 201, 'another client has its own count')
+  assertNoSecretsLogged(t, host)
 })
 
 t.test('requests the routes refuse anyway do not count', async (t) => {

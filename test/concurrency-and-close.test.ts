@@ -1,0 +1,85 @@
+import t, { type Test } from 'tap'
+import type { AddressInfo } from 'node:net'
+import { Agent, request as httpRequest } from 'undici'
+import { assertNoSecretsLogged, startHost } from './support/host.js'
+
+async function until (condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  if (!condition()) throw new Error(`timed out waiting for ${what}`)
+}
+
+/** Fails the test on any unhandled rejection or uncaught exception while it runs. */
+function watchUnhandled (t: Test): unknown[] {
+  const seen: unknown[] = []
+  const onError = (err: unknown): void => { seen.push(err) }
+  process.on('unhandledRejection', onError)
+  process.on('uncaughtException', onError)
+  t.teardown(() => {
+    process.off('unhandledRejection', onError)
+    process.off('uncaughtException', onError)
+  })
+  return seen
+}
+
+t.test('500 simultaneous sessions: 500 distinct interviewIds, 500 hook calls, 500 Incode calls, pool bound kept', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: false, connections: 16 }, fake: { latencyMs: 5 } })
+  const answers = await Promise.all(Array.from({ length: 500 }, async () =>
+    await host.app.inject({ method: 'POST', url: '/incode/sessions' })))
+
+  t.same([...new Set(answers.map((res) => res.statusCode))], [201])
+  const ids = new Set(answers.map((res) => res.json().interviewId))
+  t.equal(ids.size, 500, '500 distinct interviewIds')
+  t.equal(host.recorded.length, 500, 'the hook ran 500 times')
+  t.same(new Set(host.recorded.map((session) => session.interviewId)), ids, 'for exactly those sessions')
+  t.equal(host.fake.requestsTo('/omni/start').length, 500, 'Incode saw 500 starts')
+  t.ok(host.fake.peakConnections <= 16, `peak of ${host.fake.peakConnections} connections within the bound of 16`)
+  t.ok(host.fake.connectionsOpened <= 16, `${host.fake.connectionsOpened} connections opened: kept alive and reused`)
+  assertNoSecretsLogged(t, host)
+})
+
+t.test('app.close() with 50 requests in flight: all 50 complete, then the pool closes', async (t) => {
+  const unhandled = watchUnhandled(t)
+  const host = await startHost(t, { plugin: { rateLimit: false }, fake: { latencyMs: 300 } })
+  await host.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = host.app.server.address() as AddressInfo
+  const browsers = new Agent({ connections: 50 })
+
+  const inFlight = Array.from({ length: 50 }, async () => {
+    const res = await httpRequest(`http://127.0.0.1:${port}/incode/sessions`, { method: 'POST', dispatcher: browsers })
+    return { status: res.statusCode, body: await res.body.json() as { interviewId: string } }
+  })
+  await until(() => host.fake.requestsTo('/omni/start').length === 50, 'all 50 to reach Incode')
+  const closing = host.app.close()
+
+  const answers = await Promise.all(inFlight)
+  // Node's server.close() waits for kept-alive browser connections: the browsers leave.
+  await browsers.close()
+  await closing
+  t.same(answers.map((answer) => answer.status), Array(50).fill(201), 'all 50 answered 201')
+  t.equal(new Set(answers.map((answer) => answer.body.interviewId)).size, 50)
+  t.equal(host.recorded.length, 50, 'all 50 recorded')
+  await until(() => host.fake.activeConnections === 0, 'the pool to close')
+  t.equal(host.fake.activeConnections, 0, 'then the pool closed its connections')
+  await t.rejects(host.app.incode.startSession(), { code: 'FST_INCODE_UPSTREAM_UNREACHABLE' }, 'and takes no more calls')
+  t.same(unhandled, [], 'no unhandled rejection or uncaught exception')
+  assertNoSecretsLogged(t, host)
+})
+
+t.test('a second onboarding-url call after close has begun still completes its in-flight request', async (t) => {
+  const unhandled = watchUnhandled(t)
+  const host = await startHost(t, { plugin: { rateLimit: false } })
+  host.fake.failNext({ type: 'delay', ms: 300 }, { path: '/omni/start' })
+  await host.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = host.app.server.address() as AddressInfo
+  const browser = new Agent()
+  const pending = httpRequest(`http://127.0.0.1:${port}/incode/onboarding-url`, { method: 'POST', dispatcher: browser })
+  await until(() => host.fake.requestsTo('/omni/start').length === 1, 'the start call')
+  const closing = host.app.close()
+  const res = await pending
+  t.equal(res.statusCode, 201, 'the URL was fetched after close() had begun')
+  t.match(await res.body.json(), { url: String })
+  await browser.close()
+  await closing
+  t.same(unhandled, [])
+  assertNoSecretsLogged(t, host)
+})
