@@ -2,22 +2,11 @@ import t from 'tap'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { assertNoSecretsLogged, startHost } from './support/host.js'
-
-async function until (condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  if (!condition()) throw new Error(`timed out waiting for ${what}`)
-}
+import { until, watchUnhandled } from './support/wait.js'
 
 for (const route of ['sessions', 'onboarding-url']) {
   t.test(`a browser that leaves during the Incode call aborts it (${route})`, async (t) => {
-    const unhandled: unknown[] = []
-    const onUnhandled = (err: unknown): void => { unhandled.push(err) }
-    process.on('unhandledRejection', onUnhandled)
-    process.on('uncaughtException', onUnhandled)
-    t.teardown(() => {
-      process.off('unhandledRejection', onUnhandled)
-      process.off('uncaughtException', onUnhandled)
-    })
+    const unhandled = watchUnhandled(t)
 
     const host = await startHost(t)
     const path = route === 'sessions' ? '/omni/start' : '/0/omni/onboarding-url'

@@ -1,25 +1,8 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { Agent, request as httpRequest } from 'undici'
 import { assertNoSecretsLogged, startHost } from './support/host.js'
-
-async function until (condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  if (!condition()) throw new Error(`timed out waiting for ${what}`)
-}
-
-/** Fails the test on any unhandled rejection or uncaught exception while it runs. */
-function watchUnhandled (t: Test): unknown[] {
-  const seen: unknown[] = []
-  const onError = (err: unknown): void => { seen.push(err) }
-  process.on('unhandledRejection', onError)
-  process.on('uncaughtException', onError)
-  t.teardown(() => {
-    process.off('unhandledRejection', onError)
-    process.off('uncaughtException', onError)
-  })
-  return seen
-}
+import { until, watchUnhandled } from './support/wait.js'
 
 t.test('500 simultaneous sessions: 500 distinct interviewIds, 500 hook calls, 500 Incode calls, pool bound kept', async (t) => {
   const host = await startHost(t, { plugin: { rateLimit: false, connections: 16 }, fake: { latencyMs: 5 } })

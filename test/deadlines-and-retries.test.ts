@@ -1,11 +1,7 @@
 import t from 'tap'
 import type { FakeIncodeFault } from '../src/testing/index.js'
 import { assertNoSecretsLogged, post, startHost } from './support/host.js'
-
-async function until (condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  if (!condition()) throw new Error(`timed out waiting for ${what}`)
-}
+import { until } from './support/wait.js'
 
 const hangs: Array<[string, FakeIncodeFault]> = [
   ['headers', { type: 'hang' }],

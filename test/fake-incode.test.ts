@@ -7,6 +7,7 @@ import { Agent, Pool, request } from 'undici'
 import type { Dispatcher } from 'undici'
 import { createFakeIncode } from '../src/testing/index.js'
 import type { FakeIncode, FakeIncodeOptions } from '../src/testing/index.js'
+import { until } from './support/wait.js'
 
 // Every test talks to the fake over real sockets, through this one agent.
 const agent = new Agent()
@@ -47,14 +48,6 @@ async function startAnswer (fake: FakeIncode): Promise<{ token: string, intervie
   const { statusCode, body } = await startSession(fake)
   t.equal(statusCode, 200)
   return await body.json() as { token: string, interviewId: string }
-}
-
-async function until (check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
 }
 
 function decodeSegment (segment: string | undefined): Record<string, unknown> {

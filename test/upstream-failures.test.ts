@@ -1,43 +1,9 @@
 import t from 'tap'
 import type { FastifyError } from 'fastify'
 import { createServer } from 'node:net'
-import type { FakeIncodeFault } from '../src/testing/index.js'
 import { assertNoSecretsLogged, post, startHost } from './support/host.js'
 
-const messages: Record<string, string> = {
-  FST_INCODE_UPSTREAM_REJECTED: 'The identity verification service rejected the request',
-  FST_INCODE_UPSTREAM_ERROR: 'The identity verification service failed to answer',
-  FST_INCODE_UPSTREAM_BAD_RESPONSE: 'The identity verification service sent an unusable answer',
-  FST_INCODE_UPSTREAM_UNREACHABLE: 'The identity verification service could not be reached',
-  FST_INCODE_UPSTREAM_TIMEOUT: 'The identity verification service did not answer in time'
-}
-const reasons: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }
-
-const rows: Array<[string, FakeIncodeFault, number, string]> = [
-  ['Incode 403', { type: 'status', status: 403, body: { status: 403, message: 'Invalid api key' } }, 502, 'FST_INCODE_UPSTREAM_REJECTED'],
-  ['Incode 400', { type: 'status', status: 400, body: { status: 4005, message: 'configurationId invalid' } }, 502, 'FST_INCODE_UPSTREAM_REJECTED'],
-  ['Incode 500', { type: 'status', status: 500, body: { message: 'stack trace here' } }, 502, 'FST_INCODE_UPSTREAM_ERROR'],
-  ['Incode 200 not JSON', { type: 'garbage' }, 502, 'FST_INCODE_UPSTREAM_BAD_RESPONSE'],
-  ['Incode 200 without a token', { type: 'json', body: { interviewId: '0123456789abcdef01234567' } }, 502, 'FST_INCODE_UPSTREAM_BAD_RESPONSE'],
-  ['a dropped connection', { type: 'drop' }, 503, 'FST_INCODE_UPSTREAM_UNREACHABLE'],
-  ['no answer in time', { type: 'hang' }, 504, 'FST_INCODE_UPSTREAM_TIMEOUT']
-]
-
-for (const [name, fault, status, code] of rows) {
-  t.test(`${name} on /omni/start: ${status} ${code}, no hook, a warn or error line`, async (t) => {
-    const host = await startHost(t, { plugin: { timeout: 300 } })
-    host.fake.failNext(fault, { path: '/omni/start' })
-    const res = await post(host.app, '/incode/sessions')
-
-    t.equal(res.statusCode, status)
-    t.same(res.json(), { statusCode: status, code, error: reasons[status], message: messages[code] })
-    t.equal(host.recorded.length, 0, 'the hook did not run')
-    const line = host.logs.records.find((record) => record.msg === 'Incode start call failed')
-    t.match(line, { level: code === 'FST_INCODE_UPSTREAM_REJECTED' ? 50 : 40, code, attempts: 1, durationMs: Number })
-    t.notOk(res.body.includes('stack trace') || res.body.includes('Invalid api key'), 'not Incode\'s text')
-    assertNoSecretsLogged(t, host)
-  })
-}
+// Every §6 row on both routes is in failure-matrix.test.ts; these are the cases around them.
 
 t.test('an unreachable Incode: 503 after the retries, and the host keeps serving', async (t) => {
   const server = createServer()
