@@ -14,6 +14,7 @@ import { InvalidOptionError } from './errors.js'
 import {
   optionalBoolean,
   optionalFunction,
+  optionalInteger,
   optionalString,
   requireHttpUrl
 } from './options.js'
@@ -48,7 +49,10 @@ export type OnSessionCreated = (
 export type ExternalCustomerIdResolver = (request: FastifyRequest) => string | undefined | Promise<string | undefined>
 
 /** `@fastify/rate-limit` options, less the ones fastify-incode sets itself. */
-export type IncodeRateLimitOptions = Omit<RateLimitPluginOptions, 'global' | 'hook' | 'errorResponseBuilder'>
+export interface IncodeRateLimitOptions extends Omit<RateLimitPluginOptions, 'global' | 'hook' | 'errorResponseBuilder'> {
+  /** How long a request waits for the store (Redis) before it counts as unavailable, in ms. Default 1000. */
+  storeTimeout?: number
+}
 
 export interface IncodeRouteOptions {
   onRequest?: onRequestHookHandler | onRequestHookHandler[]
@@ -159,6 +163,7 @@ function checkRateLimit (value: unknown): false | IncodeRateLimitOptions {
   for (const key of RATE_LIMIT_OWN_KEYS) {
     if (key in value) throw new InvalidOptionError(`rateLimit.${key}`, 'is set by fastify-incode and cannot be changed')
   }
+  optionalInteger('rateLimit.storeTimeout', value.storeTimeout, 1000, 1)
   const { max, timeWindow } = value
   if (max !== undefined && typeof max !== 'function' && !(Number.isSafeInteger(max) && (max as number) >= 0)) {
     throw new InvalidOptionError('rateLimit.max', 'must be a non-negative integer or a function')

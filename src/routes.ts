@@ -42,7 +42,7 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
     parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
   })
   fastify.setErrorHandler(sendIncodeError)
-  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit))
+  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log))
 
   /** Starts a session, has the host record it, and returns it; every route begins here. */
   async function startRecordedSession (

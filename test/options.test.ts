@@ -76,6 +76,8 @@ const invalid: Array<[string, Record<string, unknown>]> = [
   ['rateLimit.timeWindow', { rateLimit: { timeWindow: 'soon' } }],
   ['rateLimit.timeWindow', { rateLimit: { timeWindow: 0 } }],
   ['rateLimit.timeWindow', { rateLimit: { timeWindow: {} } }],
+  ['rateLimit.storeTimeout', { rateLimit: { storeTimeout: 0 } }],
+  ['rateLimit.storeTimeout', { rateLimit: { storeTimeout: '1s' } }],
   ['rateLimit.hook', { rateLimit: { hook: 'onRequest' } }],
   ['rateLimit.global', { rateLimit: { global: false } }],
   ['rateLimit.errorResponseBuilder', { rateLimit: { errorResponseBuilder: () => ({}) } }],

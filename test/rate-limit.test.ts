@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
 
 async function burst (app: FastifyInstance, url: string, count: number, remoteAddress = '203.0.113.7'): Promise<number[]> {
@@ -209,3 +209,75 @@ t.test('a ban from @fastify/rate-limit answers 429 like any other limit hit', as
   const statuses = await burst(host.app, '/incode/sessions', 3)
   t.same(statuses, [201, 429, 429])
 })
+
+type StoreMode = 'up' | 'error' | 'hang' | 'late'
+
+/** A store whose health the test switches: working, failing at once, never answering, or late. */
+function switchableStore (): { Store: FastifyRateLimitStoreCtor, state: { mode: StoreMode } } {
+  const state: { mode: StoreMode } = { mode: 'up' }
+  const counts = new Map<string, number>()
+  class Store {
+    incr (key: string, callback: (err: Error | null, result?: { current: number, ttl: number }) => void): void {
+      if (state.mode === 'error') return callback(new Error('ECONNREFUSED'))
+      if (state.mode === 'hang') return
+      if (state.mode === 'late') {
+        setTimeout(() => callback(null, { current: 1, ttl: 60_000 }), 400)
+        return
+      }
+      const current = (counts.get(key) ?? 0) + 1
+      counts.set(key, current)
+      callback(null, { current, ttl: 60_000 })
+    }
+
+    child (): Store { return this }
+  }
+  return { Store, state }
+}
+
+function outageLines (host: Host): { down: number, back: number } {
+  return {
+    down: host.logs.records.filter((record) => record.level === 40 && /rate-limit store is unavailable/.test(String(record.msg))).length,
+    back: host.logs.records.filter((record) => record.level === 30 && /rate-limit store is back/.test(String(record.msg))).length
+  }
+}
+
+t.test('a store that never answers, or answers too late: 503 within storeTimeout, not a hung request', async (t) => {
+  for (const mode of ['hang', 'late'] as const) {
+    const { Store, state } = switchableStore()
+    const host = await startHost(t, { plugin: { rateLimit: { store: Store, storeTimeout: 200 } } })
+    state.mode = mode
+    const started = Date.now()
+    const res = await post(host.app, '/incode/sessions')
+    const took = Date.now() - started
+    t.equal(res.statusCode, 503, mode)
+    t.equal(res.json().code, 'FST_INCODE_RATE_LIMIT_UNAVAILABLE')
+    t.ok(took >= 190 && took < 700, `${mode}: answered in ${took} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.equal(host.fake.requests.length, 0, `${mode}: Incode not called, not even after a late answer`)
+  }
+})
+
+for (const failOpen of [false, true]) {
+  t.test(`an outage fails ${failOpen ? 'open' : 'closed'}, is logged once, and limiting resumes after it`, async (t) => {
+    const { Store, state } = switchableStore()
+    const host = await startHost(t, { plugin: { rateLimit: { store: Store, skipOnError: failOpen, max: 3, storeTimeout: 100 } } })
+    t.equal((await post(host.app, '/incode/sessions')).statusCode, 201)
+
+    state.mode = 'error'
+    const during = [await post(host.app, '/incode/sessions'), await post(host.app, '/incode/onboarding-url')]
+    state.mode = 'hang'
+    during.push(await post(host.app, '/incode/sessions'))
+    t.same(during.map((res) => res.statusCode), failOpen ? [201, 201, 201] : [503, 503, 503])
+    t.same(outageLines(host), { down: 1, back: 0 }, 'one warning for the whole outage, not one per request')
+
+    state.mode = 'up'
+    const after = await burst(host.app, '/incode/sessions', 3, '127.0.0.1')
+    t.same(after, [201, 201, 429], 'the count goes on where the store left it, and limits again')
+    t.same(outageLines(host), { down: 1, back: 1 }, 'its end is logged once')
+    t.equal(host.fake.sessions.size, failOpen ? 6 : 3)
+
+    state.mode = 'error'
+    await post(host.app, '/incode/sessions')
+    t.same(outageLines(host), { down: 2, back: 1 }, 'a new outage is logged again')
+  })
+}
