@@ -1,4 +1,10 @@
-import { buildApp } from './app.js'
+// `npm start`: the example host on http://127.0.0.1:3000 (PORT, HOST). See .env.example.
+import { buildApp, listenOptions } from './app.js'
 
 const app = await buildApp()
-await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' })
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  // Closes the database and the fake Incode API cleanly, then the process ends by itself.
+  process.once(signal, () => { app.close() })
+}
+const address = await app.listen(listenOptions())
+app.log.info(`Example ready: open ${address} in a browser`)

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import type { StartSessionResult } from './client.js'
-import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError } from './errors.js'
+import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
 import type { IncodeSession, RouteSettings } from './plugin.js'
 import { rateLimitSettings } from './rate-limit.js'
 import {
@@ -110,14 +110,8 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
 
   fastify.post('/sessions', {
     ...shared(),
-    schema: {
-      summary: 'Start an Incode session for the Web SDK',
-      description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
-        'and returns the session token and interviewId.',
-      querystring: NoQuerystring,
-      body: SessionRequestBody,
-      response: { 201: SessionResponse, ...errorResponses() }
-    }
+    schema: routeSchema('Start an Incode session for the Web SDK',
+      'and returns the session token and interviewId.', SessionResponse)
   }, async (request, reply) => {
     const { token, interviewId } = await startRecordedSession(request, request.body, 'sessions', disconnectSignal(reply))
     return await reply.code(201).send({ token, interviewId })
@@ -125,14 +119,8 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
 
   fastify.post('/onboarding-url', {
     ...shared(),
-    schema: {
-      summary: 'Start an Incode session and get its hosted onboarding URL',
-      description: 'Creates a new Incode onboarding session, has the host record its interviewId, ' +
-        'then fetches the hosted onboarding URL of the session.',
-      querystring: NoQuerystring,
-      body: SessionRequestBody,
-      response: { 201: OnboardingUrlResponse, ...errorResponses() }
-    }
+    schema: routeSchema('Start an Incode session and get its hosted onboarding URL',
+      'then fetches the hosted onboarding URL of the session.', OnboardingUrlResponse)
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
     const { token, interviewId } = await startRecordedSession(request, request.body, 'onboarding-url', signal)
@@ -140,6 +128,17 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
       client.getOnboardingUrl(token, { signal }))
     return await reply.code(201).send({ interviewId, url })
   })
+}
+
+/** The schema of a session-creating route; `then` completes its description. */
+function routeSchema<Success extends TSchema> (summary: string, then: string, success: Success) {
+  return {
+    summary,
+    description: `Creates a new Incode onboarding session, has the host record its interviewId, ${then}`,
+    querystring: NoQuerystring,
+    body: SessionRequestBody,
+    response: { 201: success, ...errorResponses() }
+  }
 }
 
 /** Logs a failed Incode call with what an operator needs, and nothing secret. */
@@ -150,7 +149,8 @@ async function logFailure<T> (
     return await pending
   } catch (err) {
     if (isIncodeCallError(err)) {
-      const level = err.statusCode === 502 && err.code === 'FST_INCODE_UPSTREAM_REJECTED' ? 'error' : 'warn'
+      // Incode refusing the call usually means a wrong key or flow id: an operator must act.
+      const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
       request.log[level]({
         code: err.code,
         upstreamStatus: err.upstreamStatus,

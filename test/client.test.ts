@@ -193,7 +193,8 @@ t.test('retries never outlast the one deadline of the call', async (t) => {
   const started = Date.now()
   const err = await failure(client.startSession())
   t.equal(err.code, 'FST_INCODE_UPSTREAM_ERROR', 'the last answer, not a timeout: no attempt was cut off')
-  t.ok(Date.now() - started < 250, 'inside the budget')
+  const took = Date.now() - started
+  t.ok(took < 250 + 250, `gave up after ${took} ms: the 250 ms budget plus scheduling, not 51 × 250 ms`)
   t.ok(err.attempts > 1 && err.attempts < 51, `${err.attempts} attempts`)
 })
 

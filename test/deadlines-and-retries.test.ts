@@ -96,7 +96,7 @@ t.test('retries stay inside the one budget of the call: never attempts × timeou
     const res = await post(host.app, '/incode/sessions')
     const took = Date.now() - started
     t.equal(res.statusCode, 502)
-    t.ok(took < 400, `gave up after ${took} ms, inside the 400 ms budget`)
+    t.ok(took < 400 + 250, `gave up after ${took} ms: the 400 ms budget plus scheduling, not 21 × 400 ms`)
     const attempts = host.fake.requestsTo('/omni/start').length
     t.ok(attempts > 1 && attempts < 21, `${attempts} attempts, cut by the budget`)
   }
@@ -104,6 +104,6 @@ t.test('retries stay inside the one budget of the call: never attempts × timeou
   slow.fake.failAlways({ type: 'status', status: 503 })
   const started = Date.now()
   const res = await post(slow.app, '/incode/sessions')
-  t.ok(Date.now() - started < 400 + 100, 'slow answers eat into the same budget')
+  t.ok(Date.now() - started < 400 + 250, 'slow answers eat into the same budget')
   t.ok([502, 504].includes(res.statusCode))
 })

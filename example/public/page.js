@@ -1,0 +1,143 @@
+/* global document */
+// The page's script: plain browser JavaScript, served as is. It talks only to the host app,
+// which talks to Incode; the browser never sees the API key.
+
+/** What to tell the person when the app answers with this status. */
+const FAILURES = {
+  400: 'The request was refused as malformed. Reload the page and try again.',
+  401: 'You are not signed in. Enter a user name above (letters, digits, and . _ @ -).',
+  500: 'Your verification could not be saved, so it was not started. Please try again.',
+  502: 'The identity-verification service could not start a session just now. Please try again later.',
+  503: 'The identity-verification service cannot be reached right now. Please try again in a few minutes.',
+  504: 'The identity-verification service took too long to answer. Please try again.'
+}
+
+/** @typedef {{ interviewId: string, externalCustomerId: string, route: string, createdAt: string }} RecordedSession */
+
+/** A failure worded for the person in front of the page. */
+class Failure extends Error {}
+
+/** @param {string} id */
+function element (id) {
+  const found = document.getElementById(id)
+  if (found === null) throw new Error(`#${id} is missing from the page`)
+  return found
+}
+
+const user = /** @type {HTMLInputElement} */ (element('user'))
+
+/** @param {Response} response */
+function describeFailure (response) {
+  if (response.status === 429) {
+    const seconds = Number(response.headers.get('retry-after'))
+    const wait = seconds > 0 ? `${seconds} second${seconds === 1 ? '' : 's'}` : 'a minute'
+    return `Too many verification attempts. Please wait ${wait} before trying again.`
+  }
+  return FAILURES[/** @type {keyof typeof FAILURES} */ (response.status)] ??
+    `Something went wrong (HTTP ${response.status}). Please try again.`
+}
+
+/**
+ * Calls the app as the signed-in user and returns its JSON answer.
+ * @param {'GET' | 'POST'} method
+ * @param {string} path
+ */
+async function call (method, path) {
+  let response
+  try {
+    // The demo's sign-in; a real app sends its session cookie instead.
+    response = await fetch(path, { method, headers: { 'x-demo-user': user.value.trim() } })
+  } catch {
+    throw new Failure('The server cannot be reached. Check your connection and try again.')
+  }
+  if (!response.ok) throw new Failure(describeFailure(response))
+  return await response.json()
+}
+
+/** All but the first 6 and last 4 characters hidden: enough to tell two tokens apart. */
+function mask (/** @type {string} */ token) {
+  return `${token.slice(0, 6)}…${token.slice(-4)} (${token.length} characters)`
+}
+
+/** The few lines that would hand the session to Incode's Web SDK. */
+function sdkCode (/** @type {string} */ interviewId) {
+  return [
+    "// With Incode's Web SDK script on the page (see Incode's docs):",
+    'const incode = window.OnBoarding.create({ apiURL: INCODE_API_URL })',
+    '// token and interviewId: what POST /incode/sessions answered',
+    `const session = { token, interviewId: '${interviewId}' }`,
+    "incode.renderCamera('front', document.getElementById('camera'), {",
+    '  token: session,',
+    '  numberOfTries: 3,',
+    '  onSuccess: () => { /* back of the ID, then the selfie */ },',
+    '  onError: (error) => { /* tell the person */ }',
+    '})'
+  ].join('\n')
+}
+
+async function startVerification () {
+  const { interviewId, token } = await call('POST', '/incode/sessions')
+  element('interview-id').textContent = interviewId
+  element('token').textContent = mask(token)
+  element('sdk-code').textContent = sdkCode(interviewId)
+  element('session').hidden = false
+}
+
+async function getOnboardingLink () {
+  const { url } = await call('POST', '/incode/onboarding-url')
+  if (!/^https?:$/.test(new URL(url).protocol)) throw new Failure('The onboarding link is not a web address.')
+  const link = /** @type {HTMLAnchorElement} */ (element('onboarding-url'))
+  link.href = url
+  link.textContent = url
+  element('onboarding').hidden = false
+}
+
+async function showRecordedSessions () {
+  const { sessions } = await call('GET', '/example/sessions')
+  const rows = sessions.map((/** @type {RecordedSession} */ session) => {
+    const row = document.createElement('tr')
+    for (const text of [session.interviewId, session.externalCustomerId, session.route, new Date(session.createdAt).toLocaleString()]) {
+      row.append(Object.assign(document.createElement('td'), { textContent: text }))
+    }
+    return row
+  })
+  element('sessions').replaceChildren(...rows)
+  element('no-sessions').hidden = rows.length > 0
+}
+
+/** @param {unknown} error */
+function wording (error) {
+  return error instanceof Failure ? error.message : 'Something went wrong on this page. Please reload it.'
+}
+
+/**
+ * Runs what a button does, refreshes the list, and says what went wrong, if anything.
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<void>} action
+ */
+async function run (button, action) {
+  button.disabled = true
+  let problem = ''
+  try {
+    await action()
+  } catch (error) {
+    problem = wording(error)
+  }
+  try {
+    await showRecordedSessions()
+  } catch (error) {
+    problem ||= wording(error)
+  }
+  element('problem').textContent = problem
+  element('problem').hidden = problem === ''
+  button.disabled = false
+}
+
+for (const [id, action] of /** @type {const} */ ([['start', startVerification], ['link', getOnboardingLink]])) {
+  const button = /** @type {HTMLButtonElement} */ (element(id))
+  button.addEventListener('click', () => run(button, action))
+}
+// On load, and for whoever signs in next: just the list of their sessions.
+const listOnly = () => run(/** @type {HTMLButtonElement} */ (element('start')), async () => {})
+user.addEventListener('change', listOnly)
+listOnly()
