@@ -8,6 +8,7 @@ export default fastifyIncode
 export {
   IncodeClient,
   type CallOptions,
+  type CallSignal,
   type IncodeClientOptions,
   type StartSessionParams,
   type StartSessionResult

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, Fa
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
-import type { StartSessionResult } from './client.js'
+import { CallAbort, type StartSessionResult } from './client.js'
 import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
 import type { IncodeSession, RouteSettings } from './plugin.js'
 import { rateLimitSettings } from './rate-limit.js'
@@ -49,7 +49,7 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
     request: FastifyRequest,
     body: SessionRequest = {},
     route: IncodeSession['route'],
-    signal: AbortSignal
+    signal: CallAbort
   ): Promise<StartSessionResult> {
     const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
     const externalCustomerId = await resolveExternalCustomerId(request)
@@ -169,12 +169,12 @@ class ClientClosedError extends Error {
   override name = 'AbortError'
 }
 
-function disconnectSignal (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
+function disconnectSignal (reply: FastifyReply): CallAbort {
+  const signal = new CallAbort()
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new ClientClosedError('The client closed the connection'))
+    if (!reply.raw.writableFinished) signal.abort(new ClientClosedError('The client closed the connection'))
   })
-  return controller.signal
+  return signal
 }
 
 function allowedRedirectionUrl (value: string, allowed: URL[]): string {
