@@ -1,6 +1,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -18,3 +19,11 @@ for (const [kind, file] of [['CommonJS require', 'host.cjs'], ['ESM import', 'ho
     t.same(JSON.parse(stdout), { status: 201, keys: ['interviewId', 'token'], client: true, defaultExport: true })
   })
 }
+
+t.test('the README\'s "Testing your app" example passes under node --test', async (t) => {
+  const example = (await readFile(`${root}test/fixtures/readme-testing-example.mjs`, 'utf8')).split('\n').slice(1).join('\n')
+  t.ok((await readFile(`${root}README.md`, 'utf8')).includes(example), 'the fixture is the README\'s example, word for word')
+  const { stdout } = await run(process.execPath, ['--test', 'test/fixtures/readme-testing-example.mjs'], { cwd: root })
+  t.match(stdout, /^# pass 1$/m)
+  t.match(stdout, /^# fail 0$/m)
+})
