@@ -92,11 +92,14 @@ export interface RouteSettings {
   language: string
   redirectionUrl: string | undefined
   allowedRedirectionUrls: URL[]
-  rateLimit: false | IncodeRateLimitOptions
+  rateLimit: false | CheckedRateLimitOptions
   routeOptions: IncodeRouteOptions
 }
 
-const RATE_LIMIT_DEFAULTS = { max: 10, timeWindow: '1 minute' }
+/** The rate-limit options with the plugin's own settled. */
+export type CheckedRateLimitOptions = IncodeRateLimitOptions & { storeTimeout: number }
+
+const RATE_LIMIT_DEFAULTS = { max: 10, timeWindow: '1 minute', storeTimeout: 1000 }
 const RATE_LIMIT_OWN_KEYS = ['global', 'hook', 'errorResponseBuilder']
 const ROUTE_OPTION_KEYS = new Set(['onRequest', 'preHandler', 'config', 'logLevel'])
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -156,14 +159,14 @@ function checkAllowedRedirectionUrls (value: unknown): URL[] {
   })
 }
 
-function checkRateLimit (value: unknown): false | IncodeRateLimitOptions {
+function checkRateLimit (value: unknown): false | CheckedRateLimitOptions {
   if (value === false) return false
   if (value === undefined) return { ...RATE_LIMIT_DEFAULTS }
   if (!isPlainObject(value)) throw new InvalidOptionError('rateLimit', 'must be false or an object of @fastify/rate-limit options')
   for (const key of RATE_LIMIT_OWN_KEYS) {
     if (key in value) throw new InvalidOptionError(`rateLimit.${key}`, 'is set by fastify-incode and cannot be changed')
   }
-  optionalInteger('rateLimit.storeTimeout', value.storeTimeout, 1000, 1)
+  const storeTimeout = optionalInteger('rateLimit.storeTimeout', value.storeTimeout, RATE_LIMIT_DEFAULTS.storeTimeout, 1)
   const { max, timeWindow } = value
   if (max !== undefined && typeof max !== 'function' && !(Number.isSafeInteger(max) && (max as number) >= 0)) {
     throw new InvalidOptionError('rateLimit.max', 'must be a non-negative integer or a function')
@@ -173,7 +176,7 @@ function checkRateLimit (value: unknown): false | IncodeRateLimitOptions {
       !(typeof timeWindow === 'string' && (parseDuration(timeWindow) ?? 0) > 0)) {
     throw new InvalidOptionError('rateLimit.timeWindow', 'must be a positive number of ms, a duration such as "1 minute", or a function')
   }
-  return { ...RATE_LIMIT_DEFAULTS, ...value }
+  return { ...RATE_LIMIT_DEFAULTS, ...value, storeTimeout }
 }
 
 function checkRouteOptions (value: unknown): IncodeRouteOptions {

@@ -7,7 +7,7 @@ import type {
   RateLimitPluginOptions
 } from '@fastify/rate-limit'
 import { RateLimitedError, RateLimitUnavailableError } from './errors.js'
-import type { IncodeRateLimitOptions } from './plugin.js'
+import type { CheckedRateLimitOptions } from './plugin.js'
 
 // @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
 // route hook, or waits as long as the store does. Wrapping the store is the one place where a
@@ -81,8 +81,8 @@ class GuardedStore implements FastifyRateLimitStore {
 }
 
 /** The `@fastify/rate-limit` settings of the session-creating routes. */
-export function rateLimitSettings (options: IncodeRateLimitOptions, log: FastifyBaseLogger): RateLimitPluginOptions {
-  const { store: CustomStore, redis, nameSpace, cache, storeTimeout = 1000, ...rest } = options
+export function rateLimitSettings (options: CheckedRateLimitOptions, log: FastifyBaseLogger): RateLimitPluginOptions {
+  const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
   const health = new StoreHealth(log, rest.skipOnError === true)
   const Store = class {
     constructor (params: FastifyRateLimitOptions) {
