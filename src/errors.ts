@@ -31,6 +31,11 @@ export const UpstreamUnreachableError = createError(
 export const UpstreamTimeoutError = createError(
   'FST_INCODE_UPSTREAM_TIMEOUT', 'The identity verification service did not answer in time', 504)
 
+// Not Incode's fault: the request waited for a connection (the host's `connections` cap) or for a
+// connect until its deadline, and was dropped before a byte of it was written.
+export const CallNotSentError = createError(
+  'FST_INCODE_CALL_NOT_SENT', 'The identity verification service could not be called in time; retry later', 503)
+
 export const SessionNotRecordedError = createError(
   'FST_INCODE_SESSION_NOT_RECORDED', 'The verification session could not be recorded', 500)
 
@@ -41,6 +46,7 @@ export type UpstreamErrorClass =
   | typeof UpstreamBadResponseError
   | typeof UpstreamUnreachableError
   | typeof UpstreamTimeoutError
+  | typeof CallNotSentError
 
 /** What every failed Incode call throws: a §6 error plus what an operator needs in a log line. */
 export interface IncodeCallError extends Error {
@@ -59,5 +65,6 @@ export function isIncodeCallError (err: unknown): err is IncodeCallError {
     err instanceof UpstreamError ||
     err instanceof UpstreamBadResponseError ||
     err instanceof UpstreamUnreachableError ||
-    err instanceof UpstreamTimeoutError
+    err instanceof UpstreamTimeoutError ||
+    err instanceof CallNotSentError
 }

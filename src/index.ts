@@ -10,10 +10,12 @@ export {
   type CallOptions,
   type CallSignal,
   type IncodeClientOptions,
+  type StartSessionOptions,
   type StartSessionParams,
   type StartSessionResult
 } from './client.js'
 export {
+  CallNotSentError,
   InvalidOptionError,
   RateLimitedError,
   RateLimitUnavailableError,

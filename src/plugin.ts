@@ -38,6 +38,11 @@ export interface IncodeSession {
   language: string
   createdAt: Date
   route: 'sessions' | 'onboarding-url'
+  /**
+   * `false` when the browser will not get this session: it left, or the deadline passed, after
+   * the request reached Incode, and Incode created the session anyway. Record it all the same.
+   */
+  delivered: boolean
   /** Incode's whole `/omni/start` answer. */
   response: StartSessionResult
 }

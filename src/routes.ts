@@ -4,10 +4,11 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, Fa
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
-import { CallAbort, type StartSessionResult } from './client.js'
+import type { StartSessionResult } from './client.js'
 import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
 import type { IncodeSession, RouteSettings } from './plugin.js'
 import { rateLimitSettings } from './rate-limit.js'
+import { CallAbort } from './transport.js'
 import {
   errorResponses,
   NoQuerystring,
@@ -44,7 +45,10 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
   fastify.setErrorHandler(sendIncodeError)
   if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log))
 
-  /** Starts a session, has the host record it, and returns it; every route begins here. */
+  /**
+   * Starts a session, has the host record it, and returns it; every route begins here. A session
+   * Incode creates after the browser left or the deadline passed is recorded too, as undelivered.
+   */
   async function startRecordedSession (
     request: FastifyRequest,
     body: SessionRequest = {},
@@ -54,15 +58,8 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
     const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
     const externalCustomerId = await resolveExternalCustomerId(request)
     const language = body.language ?? settings.language
-
-    const started = performance.now()
-    const response = await logFailure(request, 'start', started, undefined,
-      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal }))
-    const { interviewId } = response
-    request.log.info({ interviewId, durationMs: elapsed(started) }, 'Incode session created')
-
-    const session: IncodeSession = {
-      interviewId,
+    const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => ({
+      interviewId: response.interviewId,
       token: response.token,
       configurationId: client.configurationId,
       ...(externalCustomerId === undefined ? {} : { externalCustomerId }),
@@ -70,16 +67,33 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
       language,
       createdAt: new Date(),
       route,
+      delivered,
       response
+    })
+
+    const started = performance.now()
+    const onLateSession = async (response: StartSessionResult): Promise<void> => {
+      request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started), delivered: false },
+        'Incode session created after its request had ended; recording it undelivered')
+      // recordSession has logged a failure already; nobody is left to answer.
+      await recordSession(request, describe(response, false)).catch(() => {})
     }
+    const response = await logFailure(request, 'start', started, undefined,
+      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
+    request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
+    await recordSession(request, describe(response, !signal.aborted))
+    return response
+  }
+
+  async function recordSession (request: FastifyRequest, session: IncodeSession): Promise<void> {
     try {
       await settings.onSessionCreated?.call(settings.owner, session, request)
     } catch (cause) {
       const err = new SessionNotRecordedError({ cause })
-      request.log.error({ err, interviewId }, 'onSessionCreated failed: Incode created a session the host did not record')
+      request.log.error({ err, interviewId: session.interviewId },
+        'onSessionCreated failed: Incode created a session the host did not record')
       throw err
     }
-    return response
   }
 
   async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
@@ -197,7 +211,7 @@ function sendIncodeError (error: FastifyError, request: FastifyRequest, reply: F
   if (error instanceof ClientClosedError) {
     // Nobody is left to read an answer; one is still sent so that Fastify ends the request (499 is
     // nginx's "client closed request").
-    request.log.info('The client closed the connection; its Incode call was aborted')
+    request.log.info('The client closed the connection before its answer')
     return reply.code(499).send()
   }
   if (typeof error.code !== 'string' || !error.code.startsWith('FST_INCODE_') || error.statusCode === undefined) throw error

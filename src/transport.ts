@@ -1,0 +1,380 @@
+// One Incode call under one deadline. What may be cancelled depends on whether the request was
+// written: an unwritten one is dropped (Incode never saw it, so it is also safe to retry); a written
+// `/omni/start` is never aborted, because Incode may create the session anyway (SPEC §6, "sent
+// means recorded"): the caller gets its error on time and the late answer goes to `onLate`.
+import { EventEmitter } from 'node:events'
+import type { Dispatcher } from 'undici'
+import {
+  CallNotSentError,
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnreachableError,
+  type IncodeCallError,
+  type UpstreamErrorClass
+} from './errors.js'
+
+/** An HTTP request to Incode, its path relative to the API base. */
+export interface IncodeRequest {
+  method: 'GET' | 'POST'
+  path: string
+  headers: Record<string, string>
+  body?: string
+}
+
+/**
+ * Aborts a call: an AbortSignal or, as undici accepts, an EventEmitter that emits 'abort' once it
+ * has set `aborted` and `reason`.
+ */
+export type CallSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean, readonly reason?: unknown })
+
+export interface CallPlan<T> {
+  request: IncodeRequest
+  /** Turns the parsed JSON of a 2xx answer into the result, or into undefined when it lacks what is needed. */
+  readResult: (body: unknown) => T | undefined
+  signal?: CallSignal | undefined
+  /** Never abort the request once written (it creates something at Incode); see `onLate`. */
+  keepWhenSent: boolean
+  /** Receives a result that arrived after the call had already failed (deadline) or been aborted. */
+  onLate?: ((value: T) => unknown) | undefined
+}
+
+export interface TransportSettings {
+  origin: string
+  basePath: string
+  dispatcher: Dispatcher
+  ownsDispatcher: boolean
+  timeout: number
+  retries: number
+}
+
+export const MAX_RESPONSE_BYTES = 1024 * 1024
+const BACKOFF_BASE_MS = 100
+
+// Failures before a byte was written that another attempt cannot mend.
+const FINAL_UNSENT_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_INVALID_ARG'])
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+/**
+ * Ends a call early. undici takes an EventEmitter as a request's `signal`, at a fraction of the cost
+ * of an AbortController and its listeners, which were the plugin's largest cost per request.
+ */
+export class CallAbort extends EventEmitter {
+  aborted = false
+  reason: unknown
+
+  abort (reason: unknown): void {
+    this.aborted = true
+    this.reason = reason
+    this.emit('abort')
+  }
+}
+
+export class Transport {
+  readonly settings: TransportSettings
+  /** Written `/omni/start` calls still running after their caller got an answer. */
+  readonly #background = new Set<Promise<void>>()
+  #closing: Promise<void> | undefined
+
+  constructor (settings: TransportSettings) {
+    this.settings = settings
+  }
+
+  async call<T> (plan: CallPlan<T>): Promise<T> {
+    return await new Promise<T>((resolve, reject) => {
+      new Call(this.settings, plan, resolve, reject, (finished) => this.#runInBackground(finished)).start()
+    })
+  }
+
+  /** Waits for the calls left running in the background, then closes an own dispatcher. */
+  async close (): Promise<void> {
+    this.#closing ??= this.#shutDown()
+    await this.#closing
+  }
+
+  async #shutDown (): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background)
+    if (this.settings.ownsDispatcher) await this.settings.dispatcher.close()
+  }
+
+  #runInBackground (finished: Promise<void>): void {
+    this.#background.add(finished)
+    // `finished` never rejects.
+    finished.then(() => this.#background.delete(finished), () => {})
+  }
+}
+
+type Attempt<T> =
+  | { ok: true, value: T }
+  /** `retryable`: safe to send again, as Incode did not see it or asked us to come back (429/503). */
+  | { ok: false, error: IncodeCallError, retryable: boolean }
+
+/** One call: its attempts, its deadline, and the caller's signal. */
+class Call<T> {
+  readonly #settings: TransportSettings
+  readonly #plan: CallPlan<T>
+  readonly #resolve: (value: T) => void
+  readonly #reject: (reason: unknown) => void
+  readonly #runInBackground: (finished: Promise<void>) => void
+  #started = 0
+  #attempts = 0
+  #exchange: Exchange | undefined
+  #lastError: IncodeCallError | undefined
+  #answered = false
+  #deadline: NodeJS.Timeout | undefined
+  #backoff: NodeJS.Timeout | undefined
+  #stopListening: (() => void) | undefined
+  /** Set while a written request runs on after the caller was answered. */
+  #backgroundDone: (() => void) | undefined
+
+  constructor (
+    settings: TransportSettings,
+    plan: CallPlan<T>,
+    resolve: (value: T) => void,
+    reject: (reason: unknown) => void,
+    runInBackground: (finished: Promise<void>) => void
+  ) {
+    this.#settings = settings
+    this.#plan = plan
+    this.#resolve = resolve
+    this.#reject = reject
+    this.#runInBackground = runInBackground
+  }
+
+  start (): void {
+    const { signal } = this.#plan
+    if (signal?.aborted === true) {
+      this.#reject(signal.reason)
+      return
+    }
+    this.#started = Date.now()
+    this.#deadline = setTimeout(() => this.#stop(undefined), this.#settings.timeout)
+    if (signal !== undefined) this.#stopListening = onAbort(signal, () => this.#stop(signal))
+    this.#send()
+  }
+
+  #send (): void {
+    this.#backoff = undefined
+    const attempt = ++this.#attempts
+    const { origin, basePath, dispatcher } = this.#settings
+    const { method, path, headers, body } = this.#plan.request
+    this.#exchange = new Exchange((outcome) => this.#onOutcome(readOutcome(outcome, attempt, this.#plan.readResult)))
+    dispatcher.dispatch({ origin, path: basePath + path, method, headers, body }, this.#exchange)
+  }
+
+  #onOutcome (attempt: Attempt<T>): void {
+    if (this.#answered) {
+      if (attempt.ok) this.#deliverLate(attempt.value)
+      else this.#backgroundDone?.()
+      return
+    }
+    if (attempt.ok) {
+      this.#answer(undefined, attempt.value)
+      return
+    }
+    this.#lastError = attempt.error
+    const backoff = BACKOFF_BASE_MS * 2 ** (this.#attempts - 1) * (0.5 + Math.random() / 2)
+    if (!attempt.retryable || this.#attempts > this.#settings.retries ||
+        Date.now() - this.#started + backoff >= this.#settings.timeout) {
+      this.#answer(attempt.error)
+      return
+    }
+    this.#exchange = undefined
+    this.#backoff = setTimeout(() => this.#send(), backoff)
+  }
+
+  /** The deadline passed (`signal` undefined) or the caller aborted: answer now, drop what may be dropped. */
+  #stop (signal: CallSignal | undefined): void {
+    const exchange = this.#exchange
+    const timedOut = signal === undefined
+    if (exchange === undefined) {
+      // Between attempts: the last failure is the answer.
+      clearTimeout(this.#backoff)
+      this.#answer(timedOut ? this.#lastError : signal.reason)
+    } else if (exchange.drop()) {
+      this.#answer(timedOut
+        ? failure(CallNotSentError, this.#attempts - 1, { cause: this.#lastError })
+        : signal.reason)
+    } else if (!this.#plan.keepWhenSent) {
+      const reason = timedOut ? failure(UpstreamTimeoutError, this.#attempts, {}) : signal.reason
+      this.#answer(reason)
+      exchange.abort(reason)
+    } else {
+      this.#answer(timedOut ? failure(UpstreamTimeoutError, this.#attempts, {}) : signal.reason)
+      this.#finishInBackground(exchange)
+    }
+  }
+
+  /** Lets a written request run on for at most one more `timeout`, then aborts it. */
+  #finishInBackground (exchange: Exchange): void {
+    const limit = setTimeout(() => {
+      exchange.abort(new DOMException('Incode answered neither before nor after the deadline', 'TimeoutError'))
+    }, this.#settings.timeout)
+    this.#runInBackground(new Promise<void>((resolve) => {
+      this.#backgroundDone = () => {
+        clearTimeout(limit)
+        resolve()
+      }
+    }))
+  }
+
+  #deliverLate (value: T): void {
+    const done = this.#backgroundDone as () => void
+    const { onLate } = this.#plan
+    if (onLate === undefined) {
+      done()
+      return
+    }
+    // The caller's own callback: awaited so that close() waits for it; its failure is its own.
+    Promise.resolve().then(() => onLate(value)).then(done, done)
+  }
+
+  #answer (error: unknown, value?: T): void {
+    if (this.#answered) return
+    this.#answered = true
+    clearTimeout(this.#deadline)
+    this.#stopListening?.()
+    if (error === undefined) this.#resolve(value as T)
+    else this.#reject(error)
+  }
+}
+
+/** What became of one request: the answer's status and text, or the error that ended it. */
+interface Outcome {
+  /** Whether any byte of the request was written to a connection. */
+  sent: boolean
+  /** The answer's status, 0 if none came. */
+  status: number
+  text: string
+  error?: Error
+}
+
+/** The undici handler of one request: tells when it is written, and reads the answer up to a cap. */
+class Exchange implements Dispatcher.DispatchHandler {
+  #sent = false
+  #dropped: Error | undefined
+  #controller: Dispatcher.DispatchController | undefined
+  #status = 0
+  #size = 0
+  #chunks: Buffer[] = []
+  readonly #settle: (outcome: Outcome) => void
+
+  constructor (settle: (outcome: Outcome) => void) {
+    this.#settle = settle
+  }
+
+  /** Drops the request unless a byte of it was written; says whether it did. */
+  drop (): boolean {
+    if (this.#sent) return false
+    this.#dropped = new Error('dropped before it was sent')
+    return true
+  }
+
+  abort (reason: Error): void {
+    this.#controller?.abort(reason)
+  }
+
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    // Throwing rather than aborting: undici then fails the request without destroying the socket,
+    // which stays pooled for the next one.
+    if (this.#dropped !== undefined) throw this.#dropped
+    this.#sent = true
+    this.#controller = controller
+  }
+
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.#status = statusCode
+  }
+
+  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Capped here rather than by the pool, so a host's own dispatcher is capped too.
+    this.#size += chunk.length
+    if (this.#size > MAX_RESPONSE_BYTES) controller.abort(new RangeError(`Incode's answer is over ${MAX_RESPONSE_BYTES} bytes`))
+    else this.#chunks.push(chunk)
+  }
+
+  onResponseEnd (): void {
+    this.#settle({ sent: true, status: this.#status, text: Buffer.concat(this.#chunks).toString('utf8') })
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#settle({ sent: this.#sent, status: this.#status, text: '', error })
+  }
+}
+
+/** Classifies one request's outcome as SPEC §6 does. */
+function readOutcome<T> (outcome: Outcome, attempt: number, readResult: (body: unknown) => T | undefined): Attempt<T> {
+  const { status, error } = outcome
+  if (error !== undefined) {
+    const code = errorCode(error)
+    if (!outcome.sent) {
+      return { ok: false, error: failure(UpstreamUnreachableError, attempt, { cause: error }), retryable: !FINAL_UNSENT_CODES.has(code) }
+    }
+    if (TIMEOUT_CODES.has(code)) return rejected(UpstreamTimeoutError, attempt, { status, cause: error })
+    // Written, and cut off before an answer: Incode may have seen it, so it is not sent again.
+    if (status === 0) return rejected(UpstreamUnreachableError, attempt, { cause: error })
+  }
+  if (status >= 200 && status < 300) {
+    // A body cut short reads as empty, which no caller accepts.
+    const value = readResult(parseJson(outcome.text))
+    if (value !== undefined) return { ok: true, value }
+    return rejected(UpstreamBadResponseError, attempt, { status, cause: error })
+  }
+  const details = { status, incodeStatus: incodeErrorStatus(outcome.text), cause: error }
+  if (status === 429 || status === 503) return { ok: false, error: failure(UpstreamError, attempt, details), retryable: true }
+  if (status >= 400 && status < 500) return rejected(UpstreamRejectedError, attempt, details)
+  if (status >= 500) return rejected(UpstreamError, attempt, details)
+  return rejected(UpstreamBadResponseError, attempt, details)
+}
+
+/** Calls `listener` once, when `signal` aborts; returns what stops listening. */
+function onAbort (signal: CallSignal, listener: () => void): () => void {
+  if (signal instanceof EventEmitter) {
+    signal.once('abort', listener)
+    return () => signal.removeListener('abort', listener)
+  }
+  signal.addEventListener('abort', listener, { once: true })
+  return () => signal.removeEventListener('abort', listener)
+}
+
+interface FailureDetails {
+  status?: number
+  incodeStatus?: number | undefined
+  cause?: unknown
+}
+
+function rejected (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): Attempt<never> {
+  return { ok: false, error: failure(ErrorClass, attempts, details), retryable: false }
+}
+
+function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
+  const error = details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause })
+  return Object.assign(error, {
+    statusCode: error.statusCode,
+    upstreamStatus: details.status,
+    incodeStatus: details.incodeStatus,
+    attempts
+  })
+}
+
+function errorCode (err: unknown): string {
+  return isObject(err) && typeof err.code === 'string' ? err.code : ''
+}
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function incodeErrorStatus (text: string): number | undefined {
+  const body = parseJson(text)
+  return isObject(body) && typeof body.status === 'number' ? body.status : undefined
+}
+
+export function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
