@@ -486,6 +486,77 @@ t.test('failAlways: until cleared, per path, the newest wins', async (t) => {
   t.equal((await startSession(fake)).statusCode, 200)
 })
 
+/** A `random` for failRandomly that returns these rolls in turn, then 1 (never a fault). */
+function scripted (rolls: number[]): () => number {
+  return () => rolls.shift() ?? 1
+}
+
+async function statusOf (answer: Promise<Dispatcher.ResponseData>): Promise<number> {
+  const { statusCode, body } = await answer
+  await body.dump()
+  return statusCode
+}
+
+t.test('failRandomly: a roll below the rate faults, and a second roll picks the fault', async (t) => {
+  const fake = await startFake(t)
+  const rolls = [0.7, 0.2, 0.1, 0.49, 0.9, 0.5]
+  fake.failRandomly([{ type: 'status', status: 500 }, { type: 'status', status: 503 }], { rate: 0.5, random: scripted(rolls) })
+  const seen = []
+  for (let i = 0; i < 4; i++) seen.push(await statusOf(startSession(fake)))
+  t.same(seen, [200, 500, 503, 200], 'miss, hit (first fault), hit (second fault), miss at exactly the rate')
+  t.same(rolls, [], 'one roll per request, one more per fault')
+  t.equal(fake.sessions.size, 2)
+})
+
+t.test('failRandomly: after failNext, before failAlways, per path, newest rule first', async (t) => {
+  const fake = await startFake(t)
+  const { token } = await startAnswer(fake)
+  const olderRolls: number[] = []
+  const newerRolls: number[] = []
+  fake.failAlways({ type: 'status', status: 502 })
+  fake.failRandomly({ type: 'status', status: 429 }, { rate: 0.5, path: '/omni/start', random: scripted(olderRolls) })
+  fake.failRandomly({ type: 'json', body: {} }, { rate: 0.5, path: '/omni/start', random: scripted(newerRolls) })
+  fake.failNext({ type: 'status', status: 500 })
+
+  t.equal(await statusOf(startSession(fake)), 500, 'failNext first, without a roll')
+  newerRolls.push(0.9)
+  olderRolls.push(0.1, 0.99)
+  t.equal(await statusOf(startSession(fake)), 429, 'the newer rule missed, the older one hit')
+  newerRolls.push(0.3, 0)
+  const json = await startSession(fake)
+  t.same(await json.body.json(), {}, 'the newer rule hit: the older one did not roll')
+  newerRolls.push(0.6)
+  olderRolls.push(0.6)
+  t.equal(await statusOf(startSession(fake)), 502, 'both missed: the standing fault')
+  t.equal(await statusOf(getOnboardingUrl(fake, token)), 502, 'another path: no roll, the standing fault')
+  t.same([olderRolls, newerRolls], [[], []], 'every roll used, none more')
+
+  fake.clearFaults()
+  t.equal(await statusOf(startSession(fake)), 200, 'clearFaults disarms them')
+  fake.failRandomly({ type: 'status', status: 500 }, { rate: 1 })
+  fake.reset()
+  t.equal(await statusOf(startSession(fake)), 200, 'reset disarms them')
+})
+
+t.test('failRandomly: Math.random by default; rate 1 always faults, 0 never', async (t) => {
+  const fake = await startFake(t)
+  fake.failRandomly([{ type: 'status', status: 500 }], { rate: 1 })
+  for (let i = 0; i < 5; i++) t.equal(await statusOf(startSession(fake)), 500)
+  fake.clearFaults()
+  fake.failRandomly({ type: 'status', status: 500 }, { rate: 0 })
+  for (let i = 0; i < 5; i++) t.equal(await statusOf(startSession(fake)), 200)
+})
+
+t.test('failRandomly: a rate outside 0..1, no fault, or a fault Node could not send is refused', async (t) => {
+  const fake = await startFake(t)
+  for (const rate of [-0.1, 1.5, Number.NaN]) {
+    t.throws(() => fake.failRandomly({ type: 'garbage' }, { rate }), { name: 'RangeError', message: `failRandomly: rate must be a number from 0 to 1, got ${rate}` })
+  }
+  t.throws(() => fake.failRandomly([], { rate: 0.5 }), { name: 'RangeError', message: 'failRandomly: faults must hold at least one fault' })
+  t.throws(() => fake.failRandomly([{ type: 'garbage' }, { type: 'status', status: 600 }], { rate: 1 }), RangeError)
+  t.equal(await statusOf(startSession(fake)), 200, 'nothing was armed')
+})
+
 t.test('faults that Node could not send are refused when armed', async (t) => {
   const fake = await startFake(t)
   t.throws(() => fake.failNext({ type: 'garbage' }, { times: 0 }), RangeError)
@@ -528,18 +599,62 @@ t.test('counts connections: opened, active and peak, across keep-alive reuse', a
   t.equal(fake.peakConnections, 0)
 })
 
-t.test('reset forgets requests, sessions and faults', async (t) => {
+t.test('reset forgets requests, sessions, faults and counts', async (t) => {
   const fake = await startFake(t)
   const requests = fake.requests
   const { token } = await startAnswer(fake)
   fake.failNext({ type: 'status', status: 500 })
   fake.failAlways({ type: 'status', status: 502 })
+  t.equal(fake.requestsReceived, 1)
+  t.equal(fake.sessionsCreated, 1)
   fake.reset()
   t.equal(requests.length, 0, 'the same array, emptied')
   t.equal(fake.sessions.size, 0)
+  t.equal(fake.requestsReceived, 0)
+  t.equal(fake.sessionsCreated, 0)
   const answer = await getOnboardingUrl(fake, token)
   t.equal(answer.statusCode, 401, 'no fault left, and the old token is unknown')
   await answer.body.dump()
+})
+
+t.test('maxRecorded: only the newest requests and sessions are kept, all are counted', async (t) => {
+  const fake = await startFake(t, { maxRecorded: 3 })
+  const requests = fake.requests
+  const answers = []
+  for (let i = 0; i < 5; i++) {
+    const { statusCode, body } = await startSession(fake, { configurationId: 'flow-1', externalCustomerId: `customer-${i}` })
+    t.equal(statusCode, 200)
+    answers.push(await body.json() as { token: string, interviewId: string })
+  }
+  const customers = (kept: Iterable<{ body: unknown }>) => [...kept].map((entry) => (entry.body as { externalCustomerId: string }).externalCustomerId)
+  t.equal(fake.requests, requests, 'the same array the test held')
+  t.same(customers(requests), ['customer-2', 'customer-3', 'customer-4'], 'the newest three requests, oldest first')
+  t.same([...fake.sessions.keys()], answers.slice(2).map((answer) => answer.interviewId), 'the newest three sessions')
+  t.equal(fake.sessionsCreated, 5)
+  t.equal(fake.requestsReceived, 5)
+
+  const [first, , , , last] = answers
+  const dropped = await getOnboardingUrl(fake, first?.token)
+  t.equal(dropped.statusCode, 401, 'a dropped session\'s token is unknown')
+  t.match(await dropped.body.json(), { status: 401, message: 'Invalid or missing session token' })
+  t.equal(await statusOf(call(fake, `/onboarding/${first?.interviewId}`)), 404, 'and so is its page')
+  t.equal(await statusOf(getOnboardingUrl(fake, last?.token)), 200, 'a kept one still works')
+  t.equal(await statusOf(startSession(fake, {}, { 'x-api-key': 'wrong' })), 403)
+  t.equal(fake.requestsReceived, 9, 'every request counts')
+  t.equal(fake.sessionsCreated, 5, 'only the sessions created')
+  t.equal(requests.length, 3)
+  t.same(requests.map((request) => request.path), ['/onboarding/' + first?.interviewId, '/0/omni/onboarding-url', '/omni/start'])
+})
+
+t.test('maxRecorded must be a positive integer', async (t) => {
+  for (const maxRecorded of [0, -1, 2.5, Number.NaN]) {
+    await t.rejects(createFakeIncode({ maxRecorded }), { name: 'RangeError', message: `maxRecorded must be a positive integer, got ${maxRecorded}` })
+  }
+  const fake = await startFake(t, { maxRecorded: 1 })
+  await startAnswer(fake)
+  await startAnswer(fake)
+  t.equal(fake.requests.length, 1)
+  t.equal(fake.sessions.size, 1)
 })
 
 t.test('latencyMs delays every answer', async (t) => {

@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http'
+import { createServer, STATUS_CODES } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { FaultPlan } from './faults.js'
+import type { FakeIncodeFault, FaultTarget, RandomFaultOptions } from './faults.js'
+import { endIdleConnections, resolveIdleOptions } from './idle-connections.js'
+import type { IdleClose } from './idle-connections.js'
 import { createSession } from './session.js'
 import type { FakeSession } from './session.js'
 
@@ -17,6 +21,26 @@ export interface FakeIncodeOptions {
   latencyMs?: number
   /** Default 0: a free port. */
   port?: number
+  /**
+   * How many of the newest requests `requests` keeps, and of the newest sessions `sessions`
+   * keeps; older ones are dropped. A dropped session's token is unknown again (401 on
+   * onboarding-url) and its onboarding page a 404. An integer ≥ 1; default 5000.
+   */
+  maxRecorded?: number
+  /**
+   * Ends a connection once it has been idle (no request in progress, the last answer sent) this
+   * many ms, as a load balancer does, and never announces it: no `Keep-Alive` header. An integer
+   * ≥ 1. Default: Node's own keep-alive handling (`Keep-Alive: timeout=5`, closed after 5 s).
+   */
+  idleTimeoutMs?: number
+  /**
+   * How an idle connection ends (needs `idleTimeoutMs`). `'fin'` (default): the fake closes it,
+   * as a load balancer closing an idle connection. `'reset'`: the fake forgets it without a word,
+   * as a load balancer that dropped its state, and answers the next bytes the client sends on it
+   * with a TCP RST; they are never read or recorded. Until then it still counts in
+   * `activeConnections`.
+   */
+  idleClose?: IdleClose
 }
 
 /** One request as the fake received it. */
@@ -31,41 +55,22 @@ export interface RecordedRequest {
   receivedAt: Date
 }
 
-/** The Incode paths a fault can be aimed at. */
-export type FakeIncodePath = '/omni/start' | '/0/omni/onboarding-url'
-
-export type FakeIncodeFault =
-  /** Answer this status. An object body is sent as JSON, a string as text/plain, none as an empty body. */
-  | { type: 'status', status: number, body?: unknown, headers?: Record<string, string> }
-  /** 200, `content-type: application/json`, and a body that is not JSON. */
-  | { type: 'garbage' }
-  /** 200 with this JSON body instead of the normal answer. */
-  | { type: 'json', body: unknown }
-  /** Wait, then answer normally. */
-  | { type: 'delay', ms: number }
-  /** `headers` (default): never answer. `body`: send 200 headers and part of a JSON body, never finish. */
-  | { type: 'hang', phase?: 'headers' | 'body' }
-  /** 200 headers, then one byte of body every `intervalMs` (default 50), forever. */
-  | { type: 'trickle', intervalMs?: number }
-  /** Destroy the socket before any response byte (default), or after the headers and part of the body. */
-  | { type: 'drop', phase?: 'before-headers' | 'after-headers' }
-
-export interface FaultTarget {
-  /** Default: any path. */
-  path?: FakeIncodePath
-  /** How many matching requests get the fault. Default 1. */
-  times?: number
-}
-
 export interface FakeIncode {
   /** `http://127.0.0.1:<port>`, to use as the plugin's `apiUrl`. */
   readonly url: string
   readonly apiKey: string
   readonly clientId: string
-  /** Every request received, in order, including rejected and faulted ones. */
+  /**
+   * The newest `maxRecorded` requests received, in order, including rejected and faulted ones.
+   * Always the same array: `reset()` empties it and the oldest are shifted out of it.
+   */
   readonly requests: RecordedRequest[]
-  /** interviewId → the session `/omni/start` created. */
+  /** interviewId → the session `/omni/start` created; the newest `maxRecorded` of them. */
   readonly sessions: Map<string, FakeSession>
+  /** Requests recorded since start or `reset()`, those dropped from `requests` included. */
+  readonly requestsReceived: number
+  /** Sessions `/omni/start` created since start or `reset()`, those dropped from `sessions` included. */
+  readonly sessionsCreated: number
   /** TCP connections accepted since start or `reset()`. */
   readonly connectionsOpened: number
   readonly activeConnections: number
@@ -77,10 +82,21 @@ export interface FakeIncode {
    * queued this way are used first, oldest first.
    */
   failNext (fault: FakeIncodeFault, target?: FaultTarget): void
-  /** Misbehave on every request to `path` that no `failNext` fault claims; the newest wins. */
+  /**
+   * Misbehave on every request to `path` that no `failNext` fault claims; the newest wins.
+   * Random faults (`failRandomly`) come first.
+   */
   failAlways (fault: FakeIncodeFault, target?: Pick<FaultTarget, 'path'>): void
+  /**
+   * Misbehave at random: each request to `options.path` (default any) that no `failNext` fault
+   * claims gets, with probability `options.rate` (0 to 1), one of `faults` picked at random.
+   * Comes before `failAlways`; several such rules roll in turn, newest first, until one faults.
+   * Lasts until `clearFaults()` or `reset()`.
+   */
+  failRandomly (faults: FakeIncodeFault | FakeIncodeFault[], options: RandomFaultOptions): void
+  /** Disarms every `failNext`, `failRandomly` and `failAlways` fault. */
   clearFaults (): void
-  /** Forgets requests, sessions, faults and connection counts (the peak restarts at the open count). */
+  /** Forgets requests, sessions, faults and every count (the peak restarts at the open count). */
   reset (): void
   /** Stops the server and destroys every open socket, hung ones too. Safe to call twice. */
   close (): Promise<void>
@@ -111,14 +127,7 @@ interface Endpoint {
   answer: (exchange: Exchange) => void
 }
 
-interface ArmedFault {
-  fault: FakeIncodeFault
-  path: string | undefined
-}
-
-interface QueuedFault extends ArmedFault {
-  remaining: number
-}
+const DEFAULT_MAX_RECORDED = 5000
 
 export async function createFakeIncode (options: FakeIncodeOptions = {}): Promise<FakeIncode> {
   const fake = new FakeIncodeServer(options)
@@ -133,12 +142,16 @@ class FakeIncodeServer implements FakeIncode {
   readonly sessions = new Map<string, FakeSession>()
   readonly #configurationIds: readonly string[] | undefined
   readonly #latencyMs: number
+  readonly #maxRecorded: number
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   readonly #sessionsByToken = new Map<string, FakeSession>()
-  #queuedFaults: QueuedFault[] = []
-  #standingFaults: ArmedFault[] = []
+  // Oldest first, so the session to drop is found without walking a Map.
+  readonly #sessionsInOrder: FakeSession[] = []
+  readonly #faults = new FaultPlan()
   #url = ''
+  #requestsReceived = 0
+  #sessionsCreated = 0
   #connectionsOpened = 0
   #peakConnections = 0
   #closing: Promise<void> | undefined
@@ -148,12 +161,20 @@ class FakeIncodeServer implements FakeIncode {
     this.clientId = options.clientId ?? 'fake-client'
     this.#configurationIds = options.configurationIds?.slice()
     this.#latencyMs = options.latencyMs ?? 0
+    this.#maxRecorded = options.maxRecorded ?? DEFAULT_MAX_RECORDED
+    if (!Number.isInteger(this.#maxRecorded) || this.#maxRecorded < 1) {
+      throw new RangeError(`maxRecorded must be a positive integer, got ${this.#maxRecorded}`)
+    }
+    const idle = resolveIdleOptions(options)
     this.#server = createServer()
     this.#server.on('connection', (socket) => this.#track(socket))
     this.#server.on('request', (req, res) => this.#receive(req, res))
+    if (idle !== undefined) endIdleConnections(this.#server, idle)
   }
 
   get url (): string { return this.#url }
+  get requestsReceived (): number { return this.#requestsReceived }
+  get sessionsCreated (): number { return this.#sessionsCreated }
   get connectionsOpened (): number { return this.#connectionsOpened }
   get activeConnections (): number { return this.#sockets.size }
   get peakConnections (): number { return this.#peakConnections }
@@ -168,23 +189,20 @@ class FakeIncodeServer implements FakeIncode {
     return this.requests.filter((request) => request.path === path)
   }
 
-  failNext (fault: FakeIncodeFault, target: FaultTarget = {}): void {
-    const times = target.times ?? 1
-    if (!Number.isInteger(times) || times < 1) {
-      throw new RangeError(`failNext: times must be a positive integer, got ${times}`)
-    }
-    checkFault(fault)
-    this.#queuedFaults.push({ fault, path: target.path, remaining: times })
+  failNext (fault: FakeIncodeFault, target?: FaultTarget): void {
+    this.#faults.failNext(fault, target)
   }
 
-  failAlways (fault: FakeIncodeFault, target: Pick<FaultTarget, 'path'> = {}): void {
-    checkFault(fault)
-    this.#standingFaults.unshift({ fault, path: target.path })
+  failAlways (fault: FakeIncodeFault, target?: Pick<FaultTarget, 'path'>): void {
+    this.#faults.failAlways(fault, target)
+  }
+
+  failRandomly (faults: FakeIncodeFault | FakeIncodeFault[], options: RandomFaultOptions): void {
+    this.#faults.failRandomly(faults, options)
   }
 
   clearFaults (): void {
-    this.#queuedFaults = []
-    this.#standingFaults = []
+    this.#faults.clear()
   }
 
   reset (): void {
@@ -192,7 +210,10 @@ class FakeIncodeServer implements FakeIncode {
     this.requests.length = 0
     this.sessions.clear()
     this.#sessionsByToken.clear()
+    this.#sessionsInOrder.length = 0
     this.clearFaults()
+    this.#requestsReceived = 0
+    this.#sessionsCreated = 0
     this.#connectionsOpened = 0
     this.#peakConnections = this.#sockets.size
   }
@@ -204,8 +225,9 @@ class FakeIncodeServer implements FakeIncode {
 
   async #shutDown (): Promise<void> {
     const serverClosed = new Promise((resolve) => this.#server.close(resolve))
-    // Destroying the sockets closes their responses, which clears the delay and trickle timers
-    // tied to them: nothing is left to keep the process alive.
+    // Destroying the sockets (forgotten idle ones too) closes their responses, which clears the
+    // delay and trickle timers tied to them, and clears their idle timers: nothing is left to
+    // keep the process alive.
     const socketsClosed = [...this.#sockets].map((socket) => {
       socket.destroy()
       return new Promise((resolve) => socket.once('close', resolve))
@@ -231,28 +253,22 @@ class FakeIncodeServer implements FakeIncode {
   }
 
   #answer (exchange: Exchange, raw: Buffer | typeof TOO_LARGE): void {
+    this.#requestsReceived++
     this.requests.push(exchange.recorded)
+    // O(1) while V8 can move an array's start in place, which it does up to about 10 000
+    // elements (Node 20); a bigger maxRecorded pays a copy of the array per request.
+    if (this.requests.length > this.#maxRecorded) this.requests.shift()
     if (raw === TOO_LARGE) {
       exchange.res.setHeader('connection', 'close')
       sendError(exchange, 413, 'The request body is over 1 MiB')
       return
     }
     // Claimed on arrival, so the order of requests, not of answers, decides who gets a fault.
-    const fault = this.#takeFault(exchange.recorded.path)
+    const fault = this.#faults.take(exchange.recorded.path)
     after(exchange.res, this.#latencyMs, () => {
       if (fault === undefined) this.#route(exchange)
       else this.#misbehave(exchange, fault)
     })
-  }
-
-  #takeFault (path: string): FakeIncodeFault | undefined {
-    const index = this.#queuedFaults.findIndex((armed) => targets(armed, path))
-    const queued = this.#queuedFaults[index]
-    if (queued !== undefined) {
-      if (--queued.remaining === 0) this.#queuedFaults.splice(index, 1)
-      return queued.fault
-    }
-    return this.#standingFaults.find((armed) => targets(armed, path))?.fault
   }
 
   #misbehave (exchange: Exchange, fault: FakeIncodeFault): void {
@@ -336,8 +352,7 @@ class FakeIncodeServer implements FakeIncode {
     }
     const startBody = body as Record<string, unknown> & { configurationId: string }
     const session = createSession(startBody.configurationId, startBody)
-    this.sessions.set(session.interviewId, session)
-    this.#sessionsByToken.set(session.token, session)
+    this.#keepSession(session)
     sendJson(exchange, 200, {
       token: session.token,
       interviewId: session.interviewId,
@@ -352,6 +367,19 @@ class FakeIncodeServer implements FakeIncode {
       selfieCaptureRetries: 3,
       curpValidationRetries: 1
     })
+  }
+
+  #keepSession (session: FakeSession): void {
+    this.#sessionsCreated++
+    this.sessions.set(session.interviewId, session)
+    this.#sessionsByToken.set(session.token, session)
+    this.#sessionsInOrder.push(session)
+    if (this.#sessionsInOrder.length > this.#maxRecorded) {
+      // Its token goes too: a dropped session is as unknown as one never started.
+      const dropped = this.#sessionsInOrder.shift() as FakeSession
+      this.sessions.delete(dropped.interviewId)
+      this.#sessionsByToken.delete(dropped.token)
+    }
   }
 
   #sendOnboardingUrl (exchange: Exchange): void {
@@ -442,22 +470,6 @@ function isObject (value: unknown): value is Record<string, unknown> {
 
 function isStringMap (value: unknown): boolean {
   return isObject(value) && Object.values(value).every((entry) => typeof entry === 'string')
-}
-
-// Node would only throw these in the middle of an answer, far from the test that caused them.
-function checkFault (fault: FakeIncodeFault): void {
-  if (fault.type !== 'status') return
-  if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
-    throw new RangeError(`fault status must be an integer from 100 to 599, got ${fault.status}`)
-  }
-  for (const [name, value] of Object.entries(fault.headers ?? {})) {
-    validateHeaderName(name)
-    validateHeaderValue(name, value)
-  }
-}
-
-function targets (armed: ArmedFault, path: string): boolean {
-  return armed.path === undefined || armed.path === path
 }
 
 /** Runs `fn` after `ms`, unless the response closes first (client gone, or `close()`). */
