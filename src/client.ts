@@ -1,9 +1,11 @@
 import { Pool, type Dispatcher } from 'undici'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError, InvalidParamsError } from './errors.js'
 import { optionalInteger, optionalString, requireHttpUrl, requireString } from './options.js'
+import { checkToken, INTERVIEW_ID, startSessionBody, TOKEN, type StartSessionParams } from './params.js'
 import { isObject, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 
 export type { CallSignal } from './transport.js'
+export type { StartSessionParams } from './params.js'
 
 export interface IncodeClientOptions {
   /** Incode API base, e.g. `https://demo-api.incodesmile.com`; a trailing `/` or `/0` is dropped. */
@@ -29,16 +31,6 @@ export interface IncodeClientOptions {
   keepAliveTimeout?: number
   /** Use this undici dispatcher (a proxy agent, a test double) instead of an own pool; it is never closed. */
   dispatcher?: Dispatcher
-}
-
-export interface StartSessionParams {
-  /** Overrides the configured flow id for this session. */
-  configurationId?: string
-  externalCustomerId?: string
-  redirectionUrl?: string
-  language?: string
-  countryCode?: string
-  customFields?: Record<string, string>
 }
 
 /** Incode's whole `/omni/start` answer: `token` and `interviewId`, plus whatever else it sent. */
@@ -123,10 +115,8 @@ export class IncodeClient {
 
   /** Starts a new Incode session (`POST /omni/start`). Every call creates a session. */
   async startSession (params: StartSessionParams = {}, options: StartSessionOptions = {}): Promise<StartSessionResult> {
-    const body: Record<string, unknown> = { configurationId: params.configurationId ?? this.configurationId }
-    for (const key of ['externalCustomerId', 'redirectionUrl', 'language', 'countryCode', 'customFields'] as const) {
-      if (params[key] !== undefined) body[key] = params[key]
-    }
+    const body = startSessionBody(params, this.configurationId)
+    checkCallOptions(options)
     return await this.#transport.call({
       request: {
         method: 'POST',
@@ -139,7 +129,8 @@ export class IncodeClient {
         },
         body: JSON.stringify(body)
       },
-      readResult: (answer) => isObject(answer) && isNonEmptyString(answer.token) && isNonEmptyString(answer.interviewId)
+      // What goes on into a header, the hook, a log line and the browser must be what it claims.
+      readResult: (answer) => isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
         ? answer as StartSessionResult
         : undefined,
       signal: options.signal,
@@ -150,6 +141,8 @@ export class IncodeClient {
 
   /** Fetches the hosted onboarding URL of a session (`GET /0/omni/onboarding-url`). */
   async getOnboardingUrl (token: string, options: CallOptions = {}): Promise<string> {
+    checkToken(token)
+    checkCallOptions(options)
     const query = this.clientId === undefined ? '' : `?clientId=${encodeURIComponent(this.clientId)}`
     return await this.#transport.call({
       request: {
@@ -176,8 +169,19 @@ export class IncodeClient {
   }
 }
 
-function isNonEmptyString (value: unknown): value is string {
-  return typeof value === 'string' && value !== ''
+function isMatch (pattern: RegExp, value: unknown): value is string {
+  return typeof value === 'string' && pattern.test(value)
+}
+
+function checkCallOptions (options: unknown): asserts options is StartSessionOptions {
+  if (!isObject(options)) throw new InvalidParamsError('options', 'must be an object')
+  const { signal, onLateSession } = options
+  if (signal !== undefined && (!isObject(signal) || typeof signal.aborted !== 'boolean')) {
+    throw new InvalidParamsError('signal', 'must be an AbortSignal')
+  }
+  if (onLateSession !== undefined && typeof onLateSession !== 'function') {
+    throw new InvalidParamsError('onLateSession', 'must be a function')
+  }
 }
 
 function isHttpUrl (value: unknown): value is string {

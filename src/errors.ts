@@ -7,6 +7,11 @@ import createError from '@fastify/error'
 export const InvalidOptionError = createError<'FST_INCODE_INVALID_OPTION', 500, [string, string]>(
   'FST_INCODE_INVALID_OPTION', 'fastify-incode option "%s" %s', 500, TypeError)
 
+// A programming error of the caller of IncodeClient (or of the host's externalCustomerId): thrown
+// before anything is sent. Names the parameter, never its value.
+export const InvalidParamsError = createError<'FST_INCODE_INVALID_PARAMS', 500, [string, string]>(
+  'FST_INCODE_INVALID_PARAMS', 'Incode call parameter "%s" %s', 500, TypeError)
+
 export const RedirectNotAllowedError = createError(
   'FST_INCODE_REDIRECT_NOT_ALLOWED', 'redirectionUrl is not one of the allowed redirection URLs', 400)
 
@@ -35,6 +40,13 @@ export const UpstreamTimeoutError = createError(
 // connect until its deadline, and was dropped before a byte of it was written.
 export const CallNotSentError = createError(
   'FST_INCODE_CALL_NOT_SENT', 'The identity verification service could not be called in time; retry later', 503)
+
+// The log line names the callback; the browser learns only that the request could not finish.
+export const HookTimeoutError = createError(
+  'FST_INCODE_HOOK_TIMEOUT', 'The request could not be completed in time', 500)
+
+export const RedirectTooLongError = createError(
+  'FST_INCODE_REDIRECT_TOO_LONG', 'redirectionUrl is over 2048 characters once normalised', 400)
 
 export const SessionNotRecordedError = createError(
   'FST_INCODE_SESSION_NOT_RECORDED', 'The verification session could not be recorded', 500)

@@ -11,6 +11,7 @@ import type { RateLimitPluginOptions } from '@fastify/rate-limit'
 import { parse as parseDuration } from '@lukeed/ms'
 import { IncodeClient, type IncodeClientOptions, type StartSessionResult } from './client.js'
 import { InvalidOptionError } from './errors.js'
+import type { HostCallbackContext } from './host-callback.js'
 import {
   optionalBoolean,
   optionalFunction,
@@ -19,7 +20,7 @@ import {
   requireHttpUrl
 } from './options.js'
 import { incodeRoutes } from './routes.js'
-import { LANGUAGE_PATTERN } from './schemas.js'
+import { LANGUAGE_PATTERN } from './params.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,10 +49,12 @@ export interface IncodeSession {
 }
 
 export type OnSessionCreated = (
-  this: FastifyInstance, session: IncodeSession, request: FastifyRequest
+  this: FastifyInstance, session: IncodeSession, request: FastifyRequest, context: HostCallbackContext
 ) => void | Promise<void>
 
-export type ExternalCustomerIdResolver = (request: FastifyRequest) => string | undefined | Promise<string | undefined>
+export type ExternalCustomerIdResolver = (
+  request: FastifyRequest, context: HostCallbackContext
+) => string | undefined | Promise<string | undefined>
 
 /** `@fastify/rate-limit` options, less the ones fastify-incode sets itself. */
 export interface IncodeRateLimitOptions extends Omit<RateLimitPluginOptions, 'global' | 'hook' | 'errorResponseBuilder'> {
@@ -76,6 +79,12 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   onSessionCreated?: OnSessionCreated
   /** Derives Incode's `externalCustomerId` from the request (the host's auth); the browser cannot set it. */
   externalCustomerId?: ExternalCustomerIdResolver
+  /**
+   * How long, in ms, the plugin waits for each of your callbacks (`onSessionCreated`,
+   * `externalCustomerId`, the rate limit's `keyGenerator`, `max`, `timeWindow`, `allowList`)
+   * before it gives up on it. Default 5000.
+   */
+  hookTimeout?: number
   /** Language sent to `/omni/start` when the browser does not choose one. Default `en-US`. */
   language?: string
   /** End-of-flow redirect for onboarding-url sessions when the browser does not send one. */
@@ -94,6 +103,7 @@ export interface RouteSettings {
   owner: FastifyInstance
   onSessionCreated: OnSessionCreated | undefined
   externalCustomerId: ExternalCustomerIdResolver | undefined
+  hookTimeout: number
   language: string
   redirectionUrl: string | undefined
   allowedRedirectionUrls: URL[]
@@ -120,6 +130,7 @@ export const fastifyIncodePlugin: FastifyPluginAsync<FastifyIncodeOptions> = asy
     owner: fastify,
     onSessionCreated: optionalFunction<OnSessionCreated>('onSessionCreated', options.onSessionCreated),
     externalCustomerId: optionalFunction<ExternalCustomerIdResolver>('externalCustomerId', options.externalCustomerId),
+    hookTimeout: optionalInteger('hookTimeout', options.hookTimeout, 5000, 1),
     language: checkLanguage(options.language),
     redirectionUrl: options.redirectionUrl === undefined
       ? undefined
@@ -129,8 +140,27 @@ export const fastifyIncodePlugin: FastifyPluginAsync<FastifyIncodeOptions> = asy
     routeOptions: checkRouteOptions(options.routeOptions)
   }
   if (optionalBoolean('exposeRoutes', options.exposeRoutes, true)) {
+    if (settings.rateLimit !== false && settings.rateLimit.keyGenerator === undefined && trustsEveryProxy(fastify)) {
+      fastify.log.warn('fastify-incode: trustProxy is true and the session limit is keyed on the client IP, which any ' +
+        'client can then choose through X-Forwarded-For: the limit does not hold. Trust a hop count or your ' +
+        'proxy\'s address, or give rateLimit a keyGenerator (your user id).')
+    }
     await fastify.register(incodeRoutes, { prefix: routePrefix, settings })
   }
+}
+
+/**
+ * Whether the server was built with `trustProxy: true`. Fastify keeps its options under a symbol
+ * it does not export and shows no trustProxy in `initialConfig`; the symbol is found by its
+ * description (a test pins this, and a Fastify without it only loses the warning).
+ */
+function trustsEveryProxy (fastify: FastifyInstance): boolean {
+  const chain: object[] = []
+  for (let object: object | null = fastify; object !== null; object = Object.getPrototypeOf(object)) chain.push(object)
+  const options = chain.flatMap((object) => Object.getOwnPropertySymbols(object)
+    .filter((symbol) => symbol.description === 'fastify.options')
+    .map((symbol) => (object as Record<symbol, { trustProxy?: unknown }>)[symbol]))[0]
+  return options?.trustProxy === true
 }
 
 function checkRoutePrefix (options: FastifyIncodeOptions): string {

@@ -7,6 +7,7 @@ import type {
   RateLimitPluginOptions
 } from '@fastify/rate-limit'
 import { RateLimitedError, RateLimitUnavailableError } from './errors.js'
+import type { HostCallbacks } from './host-callback.js'
 import type { CheckedRateLimitOptions } from './plugin.js'
 
 // @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
@@ -44,23 +45,67 @@ class StoreHealth {
   }
 }
 
+/**
+ * Holds a store's commands while its Redis client is not connected. A command given to such a
+ * client waits in the client's offline queue, which some settings (maxRetriesPerRequest: null, as
+ * BullMQ requires) never empty: memory grows for the whole outage, and the backlog inflates the
+ * counters when Redis returns. Here a request waits (within storeTimeout) without a command.
+ */
+class RedisConnection {
+  readonly #client: RedisLike | undefined
+  readonly #waiting = new Set<() => void>()
+
+  constructor (client: RedisLike | undefined) {
+    this.#client = client
+  }
+
+  /** Runs `send` now if the client sends at once, else when it is ready; returns what cancels the wait. */
+  whenReady (send: () => void): () => void {
+    const status = this.#client?.status
+    // `wait` (lazyConnect, never used) connects on the first command; a client that reports no
+    // state (not ioredis) is taken at its word; and without `redis` the store is not Redis's.
+    if (status === undefined || status === 'ready' || status === 'wait') {
+      send()
+      return () => {}
+    }
+    if (this.#waiting.size === 0) (this.#client as RedisLike).once('ready', () => this.#release())
+    this.#waiting.add(send)
+    return () => this.#waiting.delete(send)
+  }
+
+  #release (): void {
+    const waiting = [...this.#waiting]
+    this.#waiting.clear()
+    for (const send of waiting) send()
+  }
+}
+
+interface RedisLike {
+  status?: unknown
+  once: (event: 'ready', listener: () => void) => unknown
+}
+
 class GuardedStore implements FastifyRateLimitStore {
   readonly #inner: FastifyRateLimitStore
   readonly #health: StoreHealth
   readonly #timeout: number
+  readonly #connection: RedisConnection
 
-  constructor (inner: FastifyRateLimitStore, health: StoreHealth, timeout: number) {
+  constructor (inner: FastifyRateLimitStore, health: StoreHealth, timeout: number, connection: RedisConnection) {
     this.#inner = inner
     this.#health = health
     this.#timeout = timeout
+    this.#connection = connection
   }
 
   incr (key: string, callback: IncrCallback, timeWindow: number, max: number): void {
     let settled = false
+    let cancelWait = (): unknown => undefined
     const settle = (error: unknown, result?: { current: number, ttl: number }): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      cancelWait()
       if (result === undefined) {
         this.#health.failed(error)
         callback(new RateLimitUnavailableError({ cause: error }))
@@ -69,21 +114,30 @@ class GuardedStore implements FastifyRateLimitStore {
         callback(null, result)
       }
     }
-    // A store that never answers (a Redis that hangs, or queues commands while it reconnects)
-    // must not hold the request.
+    // A store that never answers (a Redis that hangs or stays away) must not hold the request.
     const timer = setTimeout(() => settle(new Error(`The rate-limit store did not answer within ${this.#timeout} ms`)), this.#timeout)
-    this.#inner.incr(key, (error, result) => settle(error, error ? undefined : result), timeWindow, max)
+    cancelWait = this.#connection.whenReady(() => {
+      this.#inner.incr(key, (error, result) => settle(error, error ? undefined : result), timeWindow, max)
+    })
   }
 
   child (routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
-    return new GuardedStore(this.#inner.child(routeOptions), this.#health, this.#timeout)
+    return new GuardedStore(this.#inner.child(routeOptions), this.#health, this.#timeout, this.#connection)
   }
 }
 
 /** The `@fastify/rate-limit` settings of the session-creating routes. */
-export function rateLimitSettings (options: CheckedRateLimitOptions, log: FastifyBaseLogger): RateLimitPluginOptions {
+export function rateLimitSettings (options: CheckedRateLimitOptions, log: FastifyBaseLogger, callbacks: HostCallbacks): RateLimitPluginOptions {
   const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
+  // @fastify/rate-limit awaits these per request: each gets the host-callback deadline.
+  for (const name of ['keyGenerator', 'max', 'timeWindow', 'allowList'] as const) {
+    const callback = rest[name]
+    if (typeof callback === 'function') {
+      Object.assign(rest, { [name]: async (...args: unknown[]) => await callbacks.run(name, () => (callback as (...a: unknown[]) => unknown)(...args)) })
+    }
+  }
   const health = new StoreHealth(log, rest.skipOnError === true)
+  const connection = new RedisConnection(CustomStore === undefined ? redis as RedisLike | undefined : undefined)
   const Store = class {
     constructor (params: FastifyRateLimitOptions) {
       const { continueExceeding, exponentialBackoff } = params as StoreParams
@@ -92,7 +146,7 @@ export function rateLimitSettings (options: CheckedRateLimitOptions, log: Fastif
         : redis !== undefined
           ? new RedisStore(continueExceeding, exponentialBackoff, redis, nameSpace)
           : new LocalStore(continueExceeding, exponentialBackoff, cache)
-      return new GuardedStore(inner, health, storeTimeout)
+      return new GuardedStore(inner, health, storeTimeout, connection)
     }
   } as unknown as FastifyRateLimitStoreCtor
   return {

@@ -5,7 +5,17 @@ import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import type { StartSessionResult } from './client.js'
-import { isIncodeCallError, RedirectNotAllowedError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
+import {
+  HookTimeoutError,
+  InvalidParamsError,
+  isIncodeCallError,
+  RedirectNotAllowedError,
+  RedirectTooLongError,
+  SessionNotRecordedError,
+  UpstreamRejectedError
+} from './errors.js'
+import { HostCallbacks } from './host-callback.js'
+import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
 import type { IncodeSession, RouteSettings } from './plugin.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { CallAbort } from './transport.js'
@@ -43,7 +53,13 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
     parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
   })
   fastify.setErrorHandler(sendIncodeError)
-  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log))
+  const callbacks = new HostCallbacks(settings.hookTimeout)
+  // So that a host's write can stop at once rather than hold the shutdown for hookTimeout.
+  fastify.addHook('preClose', function abortHostCallbacks (done) {
+    callbacks.abortAll()
+    done()
+  })
+  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
 
   /**
    * Starts a session, has the host record it, and returns it; every route begins here. A session
@@ -86,18 +102,22 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
   }
 
   async function recordSession (request: FastifyRequest, session: IncodeSession): Promise<void> {
+    const { onSessionCreated } = settings
+    if (onSessionCreated === undefined) return
     try {
-      await settings.onSessionCreated?.call(settings.owner, session, request)
+      await callbacks.run('onSessionCreated', (context) => onSessionCreated.call(settings.owner, session, request, context))
     } catch (cause) {
-      const err = new SessionNotRecordedError({ cause })
-      request.log.error({ err, interviewId: session.interviewId },
+      // The host's error may quote what it was writing (the token, say): only what names the
+      // failure goes on the line.
+      request.log.error({ interviewId: session.interviewId, code: 'FST_INCODE_SESSION_NOT_RECORDED', cause: describeError(cause) },
         'onSessionCreated failed: Incode created a session the host did not record')
-      throw err
+      throw new SessionNotRecordedError({ cause })
     }
   }
 
   async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
-    const id = await settings.externalCustomerId?.(request)
+    const resolver = settings.externalCustomerId
+    const id = resolver === undefined ? undefined : await callbacks.run('externalCustomerId', (context) => resolver(request, context))
     if (id !== undefined && (typeof id !== 'string' || id === '')) {
       throw new TypeError('The externalCustomerId option must resolve to a non-empty string or undefined')
     }
@@ -198,6 +218,8 @@ function allowedRedirectionUrl (value: string, allowed: URL[]): string {
         isWithinPath(url.pathname, entry.pathname))) {
     throw new RedirectNotAllowedError()
   }
+  // Normalising can grow it (`{` becomes `%7B`): what is sent is what must fit.
+  if (url.href.length > MAX_REDIRECTION_URL_LENGTH) throw new RedirectTooLongError()
   return url.href
 }
 
@@ -215,12 +237,28 @@ function sendIncodeError (error: FastifyError, request: FastifyRequest, reply: F
     return reply.code(499).send()
   }
   if (typeof error.code !== 'string' || !error.code.startsWith('FST_INCODE_') || error.statusCode === undefined) throw error
+  // The host's own code misbehaved: its operator must hear of it, in words that carry no data.
+  if (error instanceof HookTimeoutError) {
+    request.log.error({ code: error.code, hook: (error as { hook?: string }).hook }, 'A host callback did not settle within hookTimeout')
+  } else if (error instanceof InvalidParamsError) {
+    request.log.error({ code: error.code, cause: describeError(error) }, error.message)
+  }
   return reply.code(error.statusCode).send({
     statusCode: error.statusCode,
     code: error.code,
     error: STATUS_CODES[error.statusCode],
     message: error.message
   })
+}
+
+/** What identifies an error in a log line without its message, which may carry the host's data. */
+function describeError (error: unknown): { name?: string, code?: string } {
+  if (typeof error !== 'object' || error === null) return {}
+  const { name, code } = error as { name?: unknown, code?: unknown }
+  return {
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof code === 'string' ? { code } : {})
+  }
 }
 
 function elapsed (started: number): number {

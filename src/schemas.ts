@@ -1,11 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-
-/** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
-export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
-
-// Printable ASCII only: a browser sends URLs percent-encoded, and control or bidi characters in
-// a redirect target are a trick, never a need.
-const REDIRECTION_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[\\x21-\\x7e]+$'
+import { LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './params.js'
 
 export const SessionRequestBody = Type.Object({
   language: Type.Optional(Type.String({
@@ -14,7 +8,7 @@ export const SessionRequestBody = Type.Object({
     examples: ['en-US']
   })),
   redirectionUrl: Type.Optional(Type.String({
-    maxLength: 2048,
+    maxLength: MAX_REDIRECTION_URL_LENGTH,
     pattern: REDIRECTION_URL_PATTERN,
     description: 'Where the hosted flow sends the person at the end. Must start with one of the ' +
       'plugin\'s `allowedRedirectionUrls`.',

@@ -149,13 +149,15 @@ class Call<T> {
       return
     }
     this.#started = Date.now()
-    this.#deadline = setTimeout(() => this.#stop(undefined), this.#settings.timeout)
-    if (signal !== undefined) this.#stopListening = onAbort(signal, () => this.#stop(signal))
+    if (signal !== undefined) this.#stopListening = onAbort(signal, () => this.#onAbort(signal))
     this.#send()
   }
 
   #send (): void {
     this.#backoff = undefined
+    // Armed per attempt, for what is left of the budget: a backoff is never cut by the deadline
+    // (it starts only if it ends in time), so the deadline always finds a request under way.
+    this.#deadline = setTimeout(() => this.#onDeadline(), this.#settings.timeout - (Date.now() - this.#started))
     const attempt = ++this.#attempts
     const { origin, basePath, dispatcher } = this.#settings
     const { method, path, headers, body } = this.#plan.request
@@ -181,29 +183,30 @@ class Call<T> {
       return
     }
     this.#exchange = undefined
+    clearTimeout(this.#deadline)
     this.#backoff = setTimeout(() => this.#send(), backoff)
   }
 
-  /** The deadline passed (`signal` undefined) or the caller aborted: answer now, drop what may be dropped. */
-  #stop (signal: CallSignal | undefined): void {
+  #onDeadline (): void {
+    const sent = !(this.#exchange as Exchange).drop()
+    this.#giveUp(sent
+      ? failure(UpstreamTimeoutError, this.#attempts, {})
+      // Never written: waiting for a connection (a `connections` cap) or for a connect.
+      : failure(CallNotSentError, this.#attempts - 1, { cause: this.#lastError }), sent)
+  }
+
+  #onAbort (signal: CallSignal): void {
+    clearTimeout(this.#backoff)
+    this.#giveUp(signal.reason, this.#exchange?.drop() === false)
+  }
+
+  /** Answers the caller now; a written request is aborted, or left to finish when it creates something. */
+  #giveUp (reason: unknown, sent: boolean): void {
+    this.#answer(reason)
     const exchange = this.#exchange
-    const timedOut = signal === undefined
-    if (exchange === undefined) {
-      // Between attempts: the last failure is the answer.
-      clearTimeout(this.#backoff)
-      this.#answer(timedOut ? this.#lastError : signal.reason)
-    } else if (exchange.drop()) {
-      this.#answer(timedOut
-        ? failure(CallNotSentError, this.#attempts - 1, { cause: this.#lastError })
-        : signal.reason)
-    } else if (!this.#plan.keepWhenSent) {
-      const reason = timedOut ? failure(UpstreamTimeoutError, this.#attempts, {}) : signal.reason
-      this.#answer(reason)
-      exchange.abort(reason)
-    } else {
-      this.#answer(timedOut ? failure(UpstreamTimeoutError, this.#attempts, {}) : signal.reason)
-      this.#finishInBackground(exchange)
-    }
+    if (!sent || exchange === undefined) return
+    if (this.#plan.keepWhenSent) this.#finishInBackground(exchange)
+    else exchange.abort(reason as Error)
   }
 
   /** Lets a written request run on for at most one more `timeout`, then aborts it. */

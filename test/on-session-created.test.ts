@@ -30,6 +30,7 @@ t.test('the hook gets the session, the request, and the Fastify instance as this
     language: 'es-ES',
     createdAt: undefined,
     route: 'sessions',
+    delivered: true,
     response: undefined
   })
   t.ok(session.createdAt instanceof Date && session.createdAt.getTime() >= before)
@@ -82,11 +83,38 @@ for (const [kind, hook] of [
 
       const line = host.logs.records.find((record) => record.level === 50 && record.interviewId === session?.interviewId)
       t.ok(line, 'an error line names the interviewId')
-      const err = line?.err as { code: string, message: string, stack: string }
-      t.equal(err.code, 'FST_INCODE_SESSION_NOT_RECORDED')
-      t.match(err.message, /database is down/, 'the original error is logged as the cause')
-      t.match(err.stack, /caused by: Error: database is down/)
+      t.equal(line?.code, 'FST_INCODE_SESSION_NOT_RECORDED')
+      t.same(line?.cause, { name: 'Error' }, 'the cause is named, its message (the host\'s data) left off')
+      t.notOk(host.logs.lines.some((entry) => entry.includes('database is down')), 'no line carries the host error\'s text')
       assertNoSecretsLogged(t, host)
     })
   }
 }
+
+t.test('issue 10: a hook error that quotes the token never reaches a log line', async (t) => {
+  class UniqueViolation extends Error {
+    code = '23505'
+  }
+  const host = await startHost(t, {
+    plugin: {
+      onSessionCreated: async (session) => {
+        throw new UniqueViolation(`duplicate key value violates unique constraint: (token)=(${session.token})`)
+      }
+    }
+  })
+  const res = await post(host.app, '/incode/sessions')
+  t.equal(res.statusCode, 500)
+  const line = host.logs.records.find((record) => record.code === 'FST_INCODE_SESSION_NOT_RECORDED')
+  t.same(line?.cause, { name: 'Error', code: '23505' }, 'name and code identify the failure')
+  assertNoSecretsLogged(t, host)
+})
+
+t.test('a hook that throws something that is not an Error is still caught, and logged without it', async (t) => {
+  for (const thrown of ['a string with the token', { code: 42, name: null }]) {
+    const host = await startHost(t, { plugin: { onSessionCreated: () => { throw thrown } } })
+    const res = await post(host.app, '/incode/sessions')
+    t.equal(res.json().code, 'FST_INCODE_SESSION_NOT_RECORDED')
+    t.same(host.logs.records.find((record) => record.code === 'FST_INCODE_SESSION_NOT_RECORDED')?.cause, {}, JSON.stringify(thrown))
+    t.notOk(host.logs.lines.some((line) => line.includes('a string with')))
+  }
+})

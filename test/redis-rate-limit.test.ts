@@ -170,3 +170,26 @@ t.test('a Redis that stops answering (CLIENT PAUSE): 503 within storeTimeout, th
   await new Promise((resolve) => setTimeout(resolve, 1300))
   t.equal((await create(host.url)).status, 201, 'answers again once Redis does')
 })
+
+t.test('issue 10: an outage with maxRetriesPerRequest: null (BullMQ\'s setting) queues nothing, inflates nothing', { skip }, async (t) => {
+  const proxy = await redisProxy(t)
+  const redis = new Redis(proxy.url, { maxRetriesPerRequest: null })
+  redis.on('error', () => {})
+  t.teardown(() => redis.disconnect())
+  const offlineQueue = (redis as unknown as { offlineQueue: { length: number } }).offlineQueue
+  const host = await startHost(t, {
+    plugin: { rateLimit: { redis, nameSpace: `fastify-incode-test:${randomUUID()}:`, max: 3, storeTimeout: 300 } }
+  })
+  const create = async (): Promise<number> => (await host.app.inject({ method: 'POST', url: '/incode/sessions' })).statusCode
+  t.equal(await create(), 201, 'one counted before the outage')
+
+  await proxy.cut()
+  await until(() => redis.status !== 'ready', 'the client to notice')
+  const during = await Promise.all(Array.from({ length: 2000 }, create))
+  t.same([...new Set(during)], [503], '2 000 refused with 503 at storeTimeout')
+  t.equal(offlineQueue.length, 0, 'and not one command left waiting in the client\'s offline queue')
+
+  await proxy.restore()
+  await until(() => redis.status === 'ready', 'the client to reconnect')
+  t.same([await create(), await create(), await create()], [201, 201, 429], 'the count goes on from 1: no backlog was flushed into it')
+})

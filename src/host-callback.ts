@@ -1,0 +1,58 @@
+// Host code the plugin awaits (onSessionCreated, externalCustomerId, the rate limit's
+// keyGenerator …) runs under a deadline, with a signal it may use to cancel its work: no request
+// and no app.close() waits for ever on code the plugin does not own.
+import { HookTimeoutError } from './errors.js'
+
+/** The third argument of a host callback. */
+export interface HostCallbackContext {
+  /** Aborts when the callback's deadline (`hookTimeout`) passes or the server starts closing. */
+  readonly signal: AbortSignal
+}
+
+export class HostCallbacks {
+  readonly timeout: number
+  /** The signals handed out to callbacks still running; the controllers are made on first use. */
+  readonly #live = new Set<AbortController>()
+
+  constructor (timeout: number) {
+    this.timeout = timeout
+  }
+
+  /**
+   * Awaits `call` for at most `timeout` ms. A sync throw and a rejection alike reject; past the
+   * deadline it rejects with FST_INCODE_HOOK_TIMEOUT (`name` is on the error as `hook`).
+   */
+  async run<T> (name: string, call: (context: HostCallbackContext) => T | PromiseLike<T>): Promise<T> {
+    let controller: AbortController | undefined
+    const live = this.#live
+    const context: HostCallbackContext = {
+      get signal () {
+        if (controller === undefined) {
+          controller = new AbortController()
+          live.add(controller)
+        }
+        return controller.signal
+      }
+    }
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        timer = setTimeout(() => {
+          const error = Object.assign(new HookTimeoutError(), { hook: name })
+          controller?.abort(error)
+          reject(error)
+        }, this.timeout)
+        Promise.resolve().then(() => call(context)).then(resolve, reject)
+      })
+    } finally {
+      clearTimeout(timer)
+      if (controller !== undefined) live.delete(controller)
+    }
+  }
+
+  /** Tells every running callback that the server is closing. */
+  abortAll (): void {
+    const reason = new DOMException('The server is closing', 'AbortError')
+    for (const controller of this.#live) controller.abort(reason)
+  }
+}

@@ -1,0 +1,98 @@
+// The parameters of an Incode call, checked before anything is sent, with the rules the routes
+// apply to browsers: the client is also called directly (jobs, `exposeRoutes: false`), and what
+// it sends ends up in Incode's headers, bodies and dashboard.
+import { InvalidParamsError } from './errors.js'
+import { isObject } from './transport.js'
+
+/** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
+export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
+export const MAX_REDIRECTION_URL_LENGTH = 2048
+// Printable ASCII only: a browser sends URLs percent-encoded, and control or bidi characters in
+// a redirect target are a trick, never a need.
+export const REDIRECTION_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[\\x21-\\x7e]+$'
+
+const MAX_ID_LENGTH = 256
+const MAX_CUSTOM_FIELDS = 50
+const MAX_CUSTOM_FIELD_LENGTH = 1024
+const MAX_TOKEN_LENGTH = 4096
+const LANGUAGE = new RegExp(LANGUAGE_PATTERN)
+const COUNTRY_CODE = /^[A-Za-z]{2,3}$/
+// No control characters (CR, LF, NUL …) and no lone surrogates: they would corrupt a header or a log.
+const CONTROL = /[\p{Cc}\p{Cs}]/u
+/** What Incode's answers must look like before they reach a header, the hook, a log or a browser. */
+export const TOKEN = /^[\x21-\x7e]{1,4096}$/
+export const INTERVIEW_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+export interface StartSessionParams {
+  /** Overrides the configured flow id for this session. */
+  configurationId?: string
+  /** Your id of the person, at most 256 characters. */
+  externalCustomerId?: string
+  /** Absolute http(s) URL of printable ASCII, at most 2048 characters once normalised. */
+  redirectionUrl?: string
+  /** Letters, digits and `-`, at most 16 characters (`en-US`). */
+  language?: string
+  /** ISO 3166 alpha-2 or alpha-3, or `ALL`. */
+  countryCode?: string
+  /** At most 50 entries of strings, each key and value at most 1024 characters. */
+  customFields?: Record<string, string>
+}
+
+const START_KEYS = new Set(['configurationId', 'externalCustomerId', 'redirectionUrl', 'language', 'countryCode', 'customFields'])
+
+/** The body of `/omni/start` from checked parameters: only what is defined, the URL normalised. */
+export function startSessionBody (params: unknown, configurationId: string): Record<string, unknown> {
+  if (!isObject(params)) throw new InvalidParamsError('params', 'must be an object')
+  const unknown = Object.keys(params).find((key) => !START_KEYS.has(key))
+  if (unknown !== undefined) throw new InvalidParamsError(unknown, 'is not a startSession parameter')
+  const body: Record<string, unknown> = {
+    configurationId: params.configurationId === undefined ? configurationId : checkText('configurationId', params.configurationId, MAX_ID_LENGTH)
+  }
+  if (params.externalCustomerId !== undefined) body.externalCustomerId = checkText('externalCustomerId', params.externalCustomerId, MAX_ID_LENGTH)
+  if (params.redirectionUrl !== undefined) body.redirectionUrl = normaliseRedirectionUrl(params.redirectionUrl)
+  if (params.language !== undefined) body.language = checkPattern('language', params.language, LANGUAGE, 'must be a language tag such as "en-US"')
+  if (params.countryCode !== undefined) body.countryCode = checkPattern('countryCode', params.countryCode, COUNTRY_CODE, 'must be an ISO 3166 country code or "ALL"')
+  if (params.customFields !== undefined) body.customFields = checkCustomFields(params.customFields)
+  return body
+}
+
+/** A redirect target as it will be sent: an absolute http(s) URL, normalised, within the length limit. */
+export function normaliseRedirectionUrl (value: unknown): string {
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' ||
+      !new RegExp(REDIRECTION_URL_PATTERN).test(url.href)) {
+    throw new InvalidParamsError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
+  }
+  if (url.href.length > MAX_REDIRECTION_URL_LENGTH) {
+    throw new InvalidParamsError('redirectionUrl', `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`)
+  }
+  return url.href
+}
+
+/** A session token, about to become a header. */
+export function checkToken (value: unknown): string {
+  return checkPattern('token', value, TOKEN, `must be a session token (printable ASCII, at most ${MAX_TOKEN_LENGTH} characters)`)
+}
+
+function checkText (name: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max || CONTROL.test(value)) {
+    throw new InvalidParamsError(name, `must be a non-empty string of at most ${max} characters without control characters`)
+  }
+  return value
+}
+
+function checkPattern (name: string, value: unknown, pattern: RegExp, what: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidParamsError(name, what)
+  return value
+}
+
+function checkCustomFields (value: unknown): Record<string, string> {
+  if (!isObject(value) || Object.keys(value).length > MAX_CUSTOM_FIELDS) {
+    throw new InvalidParamsError('customFields', `must be an object of at most ${MAX_CUSTOM_FIELDS} string values`)
+  }
+  for (const [key, field] of Object.entries(value)) {
+    checkText('customFields key', key, MAX_CUSTOM_FIELD_LENGTH)
+    checkText(`customFields.${key}`, field, MAX_CUSTOM_FIELD_LENGTH)
+  }
+  return value as Record<string, string>
+}
