@@ -2,12 +2,7 @@
 // keyGenerator …) runs under a deadline, with a signal it may use to cancel its work: no request
 // and no app.close() waits for ever on code the plugin does not own.
 import { HookTimeoutError } from './errors.js'
-
-/** The third argument of a host callback. */
-export interface HostCallbackContext {
-  /** Aborts when the callback's deadline (`hookTimeout`) passes or the server starts closing. */
-  readonly signal: AbortSignal
-}
+import type { HostCallbackContext } from './types.js'
 
 export class HostCallbacks {
   readonly timeout: number

@@ -5,34 +5,36 @@ import { fastifyIncodePlugin } from './plugin.js'
 export const fastifyIncode = fp(fastifyIncodePlugin, { name: 'fastify-incode', fastify: '5.x' })
 export default fastifyIncode
 
-export {
-  IncodeClient,
-  type CallOptions,
-  type CallSignal,
-  type IncodeClientOptions,
-  type StartSessionOptions,
-  type StartSessionParams,
-  type StartSessionResult
-} from './client.js'
+export { IncodeClient } from './client.js'
 export {
   CallNotSentError,
+  HookTimeoutError,
+  IncodeCallError,
   InvalidOptionError,
+  InvalidParamsError,
+  isIncodeCallError,
   RateLimitedError,
   RateLimitUnavailableError,
   RedirectNotAllowedError,
+  RedirectTooLongError,
   SessionNotRecordedError,
   UpstreamBadResponseError,
   UpstreamError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
-  UpstreamUnreachableError,
-  type IncodeCallError
+  UpstreamUnreachableError
 } from './errors.js'
 export type {
+  CallOptions,
   ExternalCustomerIdResolver,
   FastifyIncodeOptions,
+  HostCallbackContext,
+  IncodeClientOptions,
   IncodeRateLimitOptions,
   IncodeRouteOptions,
   IncodeSession,
-  OnSessionCreated
-} from './plugin.js'
+  OnSessionCreated,
+  StartSessionOptions,
+  StartSessionParams,
+  StartSessionResult
+} from './types.js'

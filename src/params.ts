@@ -2,7 +2,6 @@
 // apply to browsers: the client is also called directly (jobs, `exposeRoutes: false`), and what
 // it sends ends up in Incode's headers, bodies and dashboard.
 import { InvalidParamsError } from './errors.js'
-import { isObject } from './transport.js'
 
 /** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
 export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
@@ -95,4 +94,8 @@ function checkCustomFields (value: unknown): Record<string, string> {
     checkText(`customFields.${key}`, field, MAX_CUSTOM_FIELD_LENGTH)
   }
   return value as Record<string, string>
+}
+
+export function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

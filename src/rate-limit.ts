@@ -8,7 +8,7 @@ import type {
 } from '@fastify/rate-limit'
 import { RateLimitedError, RateLimitUnavailableError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
-import type { CheckedRateLimitOptions } from './plugin.js'
+import type { CheckedRateLimitOptions } from './options.js'
 
 // @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
 // route hook, or waits as long as the store does. Wrapping the store is the one place where a

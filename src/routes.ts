@@ -1,11 +1,19 @@
 import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  HookHandlerDoneFunction
+} from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
-import type { StartSessionResult } from './client.js'
+import type { IncodeClient } from './client.js'
 import {
+  ClientClosedError,
   HookTimeoutError,
   InvalidParamsError,
   isIncodeCallError,
@@ -16,9 +24,10 @@ import {
 } from './errors.js'
 import { HostCallbacks } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
-import type { IncodeSession, RouteSettings } from './plugin.js'
+import type { RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { CallAbort } from './transport.js'
+import type { IncodeSession, StartSessionResult } from './types.js'
 import {
   errorResponses,
   NoQuerystring,
@@ -41,7 +50,14 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   return (value) => value === null ? { value: undefined } : validate(value)
 }
 
-export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = async (instance, { settings }) => {
+export interface IncodeRoutesOptions extends RouteSettings {
+  client: IncodeClient
+  /** The instance the plugin was registered on: `this` of the host's hook. */
+  owner: FastifyInstance
+}
+
+/** The encapsulated routes: their parser, validator, error handler, rate limit and handlers. */
+export async function incodeRoutes (instance: FastifyInstance, settings: IncodeRoutesOptions): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
   const { client, routeOptions } = settings
 
@@ -94,8 +110,8 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
       // recordSession has logged a failure already; nobody is left to answer.
       await recordSession(request, describe(response, false)).catch(() => {})
     }
-    const response = await logFailure(request, 'start', started, undefined,
-      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
+    const response = await callIncode(request, 'start', undefined,
+      async () => await client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
     request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
     await recordSession(request, describe(response, !signal.aborted))
     return response
@@ -125,10 +141,15 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
   }
 
   /** Refuses a browser's redirectionUrl that is not allowed, and normalises one that is. */
-  async function checkRedirectionUrl (request: FastifyRequest): Promise<void> {
+  function checkRedirectionUrl (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const body = request.body as SessionRequest | undefined
-    if (body?.redirectionUrl !== undefined) {
-      body.redirectionUrl = allowedRedirectionUrl(body.redirectionUrl, settings.allowedRedirectionUrls)
+    try {
+      if (body?.redirectionUrl !== undefined) {
+        body.redirectionUrl = allowedRedirectionUrl(body.redirectionUrl, settings.allowedRedirectionUrls)
+      }
+      done()
+    } catch (err) {
+      done(err as Error)
     }
   }
 
@@ -158,8 +179,7 @@ export const incodeRoutes: FastifyPluginAsync<{ settings: RouteSettings }> = asy
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
     const { token, interviewId } = await startRecordedSession(request, request.body, 'onboarding-url', signal)
-    const url = await logFailure(request, 'onboarding-url', performance.now(), interviewId,
-      client.getOnboardingUrl(token, { signal }))
+    const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
     return await reply.code(201).send({ interviewId, url })
   })
 }
@@ -175,12 +195,13 @@ function routeSchema<Success extends TSchema> (summary: string, then: string, su
   }
 }
 
-/** Logs a failed Incode call with what an operator needs, and nothing secret. */
-async function logFailure<T> (
-  request: FastifyRequest, call: 'start' | 'onboarding-url', started: number, interviewId: string | undefined, pending: Promise<T>
+/** Makes an Incode call and logs its failure with what an operator needs, and nothing secret. */
+async function callIncode<T> (
+  request: FastifyRequest, call: 'start' | 'onboarding-url', interviewId: string | undefined, send: () => Promise<T>
 ): Promise<T> {
+  const started = performance.now()
   try {
-    return await pending
+    return await send()
   } catch (err) {
     if (isIncodeCallError(err)) {
       // Incode refusing the call usually means a wrong key or flow id: an operator must act.
@@ -198,11 +219,7 @@ async function logFailure<T> (
   }
 }
 
-/** Why a request's Incode calls were aborted: its client went away before the answer. */
-class ClientClosedError extends Error {
-  override name = 'AbortError'
-}
-
+/** Fires when the browser goes away before its answer; the transport's cheap signal. */
 function disconnectSignal (reply: FastifyReply): CallAbort {
   const signal = new CallAbort()
   reply.raw.once('close', () => {

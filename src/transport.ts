@@ -14,6 +14,7 @@ import {
   type IncodeCallError,
   type UpstreamErrorClass
 } from './errors.js'
+import { isObject } from './params.js'
 
 /** An HTTP request to Incode, its path relative to the API base. */
 export interface IncodeRequest {
@@ -234,7 +235,6 @@ class Call<T> {
   }
 
   #answer (error: unknown, value?: T): void {
-    if (this.#answered) return
     this.#answered = true
     clearTimeout(this.#deadline)
     this.#stopListening?.()
@@ -314,21 +314,21 @@ function readOutcome<T> (outcome: Outcome, attempt: number, readResult: (body: u
     if (!outcome.sent) {
       return { ok: false, error: failure(UpstreamUnreachableError, attempt, { cause: error }), retryable: !FINAL_UNSENT_CODES.has(code) }
     }
-    if (TIMEOUT_CODES.has(code)) return rejected(UpstreamTimeoutError, attempt, { status, cause: error })
+    if (TIMEOUT_CODES.has(code)) return notRetryable(UpstreamTimeoutError, attempt, { status, cause: error })
     // Written, and cut off before an answer: Incode may have seen it, so it is not sent again.
-    if (status === 0) return rejected(UpstreamUnreachableError, attempt, { cause: error })
+    if (status === 0) return notRetryable(UpstreamUnreachableError, attempt, { cause: error })
   }
   if (status >= 200 && status < 300) {
     // A body cut short reads as empty, which no caller accepts.
     const value = readResult(parseJson(outcome.text))
     if (value !== undefined) return { ok: true, value }
-    return rejected(UpstreamBadResponseError, attempt, { status, cause: error })
+    return notRetryable(UpstreamBadResponseError, attempt, { status, cause: error })
   }
   const details = { status, incodeStatus: incodeErrorStatus(outcome.text), cause: error }
   if (status === 429 || status === 503) return { ok: false, error: failure(UpstreamError, attempt, details), retryable: true }
-  if (status >= 400 && status < 500) return rejected(UpstreamRejectedError, attempt, details)
-  if (status >= 500) return rejected(UpstreamError, attempt, details)
-  return rejected(UpstreamBadResponseError, attempt, details)
+  if (status >= 400 && status < 500) return notRetryable(UpstreamRejectedError, attempt, details)
+  if (status >= 500) return notRetryable(UpstreamError, attempt, details)
+  return notRetryable(UpstreamBadResponseError, attempt, details)
 }
 
 /** Calls `listener` once, when `signal` aborts; returns what stops listening. */
@@ -347,18 +347,16 @@ interface FailureDetails {
   cause?: unknown
 }
 
-function rejected (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): Attempt<never> {
+function notRetryable (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): Attempt<never> {
   return { ok: false, error: failure(ErrorClass, attempts, details), retryable: false }
 }
 
 function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
   const error = details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause })
-  return Object.assign(error, {
-    statusCode: error.statusCode,
-    upstreamStatus: details.status,
-    incodeStatus: details.incodeStatus,
-    attempts
-  })
+  error.attempts = attempts
+  error.upstreamStatus = details.status
+  error.incodeStatus = details.incodeStatus
+  return error
 }
 
 function errorCode (err: unknown): string {
@@ -376,8 +374,4 @@ function parseJson (text: string): unknown {
 function incodeErrorStatus (text: string): number | undefined {
   const body = parseJson(text)
   return isObject(body) && typeof body.status === 'number' ? body.status : undefined
-}
-
-export function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

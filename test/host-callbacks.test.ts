@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
-import type { HostCallbackContext } from '../src/host-callback.js'
+import type { HostCallbackContext } from '../src/index.js'
 import { assertNoSecretsLogged, post, startHost } from './support/host.js'
 import { until } from './support/wait.js'
 
