@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap'
-import { createServer } from 'node:net'
 import { Agent, buildConnector, errors, Pool } from 'undici'
 import { IncodeClient, type IncodeCallError, type IncodeClientOptions } from '../src/index.js'
 import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
+import { closedPort } from './support/network.js'
+import { UPSTREAM_ERRORS } from './support/upstream-errors.js'
 
 async function setup (t: Test, options: Partial<IncodeClientOptions> = {}): Promise<{ fake: FakeIncode, client: IncodeClient }> {
   const fake = await createFakeIncode()
@@ -12,15 +13,6 @@ async function setup (t: Test, options: Partial<IncodeClientOptions> = {}): Prom
     await fake.close()
   })
   return { fake, client }
-}
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
@@ -85,11 +77,7 @@ t.test('the apiUrl path is kept as a base for every call', async (t) => {
 })
 
 t.test('SPEC §6: each kind of Incode failure becomes its error class', async (t) => {
-  const rejected = ['FST_INCODE_UPSTREAM_REJECTED', 502, 'The identity verification service rejected the request'] as const
-  const upstream = ['FST_INCODE_UPSTREAM_ERROR', 502, 'The identity verification service failed to answer'] as const
-  const bad = ['FST_INCODE_UPSTREAM_BAD_RESPONSE', 502, 'The identity verification service sent an unusable answer'] as const
-  const unreachable = ['FST_INCODE_UPSTREAM_UNREACHABLE', 503, 'The identity verification service could not be reached'] as const
-  const timeout = ['FST_INCODE_UPSTREAM_TIMEOUT', 504, 'The identity verification service did not answer in time'] as const
+  const { rejected, upstream, bad, unreachable, timeout } = UPSTREAM_ERRORS
 
   const cases = [
     ['401', { type: 'status', status: 401, body: { status: 401, error: 'Unauthorized', message: 'bad token' } }, rejected, 401],
@@ -109,7 +97,7 @@ t.test('SPEC §6: each kind of Incode failure becomes its error class', async (t
     ['a body that never ends', { type: 'hang', phase: 'body' }, timeout, undefined],
     ['a body that trickles', { type: 'trickle', intervalMs: 20 }, timeout, undefined]
   ] as const
-  for (const [name, fault, [code, statusCode, message], upstreamStatus] of cases) {
+  for (const [name, fault, [statusCode, code, , message], upstreamStatus] of cases) {
     const { fake, client } = await setup(t, { timeout: 300 })
     fake.failNext(fault)
     const err = await failure(client.startSession())

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
-import { createServer } from 'node:net'
 import type { FakeIncodeFault, FakeIncodePath } from '../src/testing/index.js'
 import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
+import { closedPort } from './support/network.js'
+import { UPSTREAM_ERRORS as expected } from './support/upstream-errors.js'
 
 // Every row of SPEC §6 that Incode can cause, on both routes, end to end.
 
@@ -11,14 +12,6 @@ const incodeError = (status: number): FakeIncodeFault => ({
   status,
   body: { timestamp: 1, status, error: 'Error', message: `${INCODE_TEXT}: something broke`, path: '/omni/start' }
 })
-
-const expected = {
-  rejected: [502, 'FST_INCODE_UPSTREAM_REJECTED', 'Bad Gateway', 'The identity verification service rejected the request'],
-  upstream: [502, 'FST_INCODE_UPSTREAM_ERROR', 'Bad Gateway', 'The identity verification service failed to answer'],
-  bad: [502, 'FST_INCODE_UPSTREAM_BAD_RESPONSE', 'Bad Gateway', 'The identity verification service sent an unusable answer'],
-  unreachable: [503, 'FST_INCODE_UPSTREAM_UNREACHABLE', 'Service Unavailable', 'The identity verification service could not be reached'],
-  timeout: [504, 'FST_INCODE_UPSTREAM_TIMEOUT', 'Gateway Timeout', 'The identity verification service did not answer in time']
-} as const
 
 interface Row {
   name: string
@@ -85,10 +78,7 @@ for (const route of ['sessions', 'onboarding-url'] as const) {
 }
 
 t.test('a refused connection on both routes: 503 after retries + 1 attempts', async (t) => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
+  const port = await closedPort()
   for (const retries of [0, 3]) {
     for (const route of ['sessions', 'onboarding-url']) {
       const host = await startHost(t, { plugin: { apiUrl: `http://127.0.0.1:${port}`, retries } })

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
 import { assertNoSecretsLogged, startHost, type Host } from './support/host.js'
+import { closedPort } from './support/network.js'
 import { until } from './support/wait.js'
 
 // Several instances sharing one limit through a real Redis (REDIS_URL, which .ci/run sets).
@@ -118,10 +119,7 @@ async function redisProxy (t: Test): Promise<{ url: string, cut: () => Promise<v
 }
 
 t.test('Redis on a closed port: fail-closed answers 503 quickly, fail-open answers 201', { skip }, async (t) => {
-  const closed = createServer()
-  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-  const { port } = closed.address() as AddressInfo
-  await new Promise((resolve) => closed.close(resolve))
+  const port = await closedPort()
 
   for (const skipOnError of [false, true]) {
     const host = await instance(t, redisClient(t, `redis://127.0.0.1:${port}`), { storeTimeout: 300, skipOnError })

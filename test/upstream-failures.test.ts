@@ -1,15 +1,12 @@
 import t from 'tap'
 import type { FastifyError } from 'fastify'
-import { createServer } from 'node:net'
 import { assertNoSecretsLogged, post, startHost } from './support/host.js'
+import { closedPort } from './support/network.js'
 
 // Every §6 row on both routes is in failure-matrix.test.ts; these are the cases around them.
 
 t.test('an unreachable Incode: 503 after the retries, and the host keeps serving', async (t) => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
+  const port = await closedPort()
 
   const host = await startHost(t, { plugin: { apiUrl: `http://127.0.0.1:${port}` } })
   const res = await post(host.app, '/incode/onboarding-url')

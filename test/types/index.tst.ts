@@ -1,0 +1,84 @@
+// Type tests of the public surface, as built (dist/): what a TypeScript host can and cannot write.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { expect } from 'tstyche'
+import fastifyIncode, {
+  fastifyIncode as namedFastifyIncode,
+  IncodeCallError,
+  IncodeClient,
+  isIncodeCallError,
+  UpstreamTimeoutError,
+  UpstreamRejectedError,
+  SessionNotRecordedError,
+  type FastifyIncodeOptions,
+  type HostCallbackContext,
+  type IncodeSession,
+  type StartSessionResult
+} from 'fastify-incode'
+import { createFakeIncode, type FakeIncode } from 'fastify-incode/testing'
+
+const app = Fastify()
+const required = { apiUrl: 'https://demo-api.incodesmile.com', apiKey: 'key', configurationId: 'flow' }
+
+expect(namedFastifyIncode).type.toBe(fastifyIncode)
+expect(app.register(fastifyIncode, required)).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, rateLimit: { max: 5, timeWindow: '1 minute', storeTimeout: 500 } })).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, rateLimit: false, hookTimeout: 1000, keepAliveTimeout: 500 })).type.not.toRaiseError()
+
+// A wrong type or an unknown key is a compile error.
+expect(app.register(fastifyIncode, { ...required, timeout: '10s' })).type.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, rateLimit: true })).type.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, onSessionCreated: 'store it' })).type.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, apiKey: undefined })).type.toRaiseError()
+expect(app.register(fastifyIncode, { apiUrl: 'x', apiKey: 'k', configurationId: 'f', retrys: 2 })).type.toRaiseError()
+
+// onSessionCreated: `this` is the instance; the session, the request and the context are typed.
+const options: FastifyIncodeOptions = {
+  ...required,
+  onSessionCreated: async function (session, request, context) {
+    expect(this).type.toBe<FastifyInstance>()
+    expect(session).type.toBe<IncodeSession>()
+    expect(session.interviewId).type.toBe<string>()
+    expect(session.delivered).type.toBe<boolean>()
+    expect(session.route).type.toBe<'sessions' | 'onboarding-url'>()
+    expect(session.response).type.toBe<StartSessionResult>()
+    expect(request).type.toBe<FastifyRequest>()
+    expect(context).type.toBe<HostCallbackContext>()
+    expect(context.signal).type.toBe<AbortSignal>()
+  },
+  externalCustomerId: (request, { signal }) => {
+    expect(request).type.toBe<FastifyRequest>()
+    expect(signal).type.toBe<AbortSignal>()
+    return undefined
+  }
+}
+expect(options).type.toBeAssignableTo<FastifyIncodeOptions>()
+
+// The decorator.
+expect(app.incode).type.toBe<IncodeClient>()
+expect(app.incode.startSession()).type.toBe<Promise<StartSessionResult>>()
+expect(app.incode.startSession({ language: 'es-ES' }, { signal: AbortSignal.timeout(1000), onLateSession: () => {} })).type.not.toRaiseError()
+expect(app.incode.startSession({ language: 42 })).type.toRaiseError()
+expect(app.incode.startSession({ redirectUrl: 'https://x.test/' })).type.toRaiseError()
+expect(app.incode.getOnboardingUrl('token')).type.toBe<Promise<string>>()
+expect(app.incode.getOnboardingUrl('token', { signal: new AbortController().signal })).type.not.toRaiseError()
+expect(app.incode.close()).type.toBe<Promise<void>>()
+expect(new IncodeClient(required).configurationId).type.toBe<string>()
+
+// The error classes: literal codes, the call's fields, one check for "an Incode call failed".
+const timeout = new UpstreamTimeoutError()
+expect(timeout.code).type.toBe<'FST_INCODE_UPSTREAM_TIMEOUT'>()
+expect(timeout.statusCode).type.toBe<504>()
+expect(timeout.attempts).type.toBe<number>()
+expect(timeout.upstreamStatus).type.toBe<number | undefined>()
+expect(timeout.incodeStatus).type.toBe<number | undefined>()
+expect(timeout).type.toBeAssignableTo<IncodeCallError>()
+expect(new UpstreamRejectedError().code).type.toBe<'FST_INCODE_UPSTREAM_REJECTED'>()
+expect(new SessionNotRecordedError({ cause: new Error('x') }).statusCode).type.toBe<500>()
+const unknownError: unknown = timeout
+if (isIncodeCallError(unknownError)) expect(unknownError).type.toBe<IncodeCallError>()
+if (unknownError instanceof IncodeCallError) expect(unknownError.attempts).type.toBe<number>()
+
+// The testing entry.
+expect(createFakeIncode()).type.toBe<Promise<FakeIncode>>()
+expect(createFakeIncode({ latencyMs: 300, maxRecorded: 100 })).type.not.toRaiseError()
+expect(createFakeIncode({ latency: 300 })).type.toRaiseError()
