@@ -8,14 +8,9 @@ import type { Test } from 'tap'
 import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import { createFakeIncode } from '../src/testing/index.js'
-import type { FakeIncode, FakeIncodeOptions } from '../src/testing/index.js'
+import type { FakeIncode } from '../src/testing/index.js'
+import { startFake } from './support/raw-http.js'
 import { until } from './support/wait.js'
-
-async function startFake (t: Test, options?: FakeIncodeOptions): Promise<FakeIncode> {
-  const fake = await createFakeIncode(options)
-  t.teardown(() => fake.close())
-  return fake
-}
 
 /** One keep-alive connection, so reusing it or not is what the test sees. */
 function onePool (t: Test, fake: FakeIncode): Pool {

@@ -1,44 +1,14 @@
-// Which fault, if any, a request gets: queued ones first, then random rules, then standing ones.
+// The faults a test arms: which one a request gets (queued, random, then standing), and how it then misbehaves.
 import { validateHeaderName, validateHeaderValue } from 'node:http'
+import type { ServerResponse } from 'node:http'
+import { after, JSON_TYPE, send } from './exchange.js'
+import type { Exchange } from './exchange.js'
+import type { FakeIncodeFault, FaultTarget, RandomFaultOptions } from './types.js'
 
-/** The Incode paths a fault can be aimed at. */
-export type FakeIncodePath = '/omni/start' | '/0/omni/onboarding-url'
-
-export type FakeIncodeFault =
-  /** Answer this status. An object body is sent as JSON, a string as text/plain, none as an empty body. */
-  | { type: 'status', status: number, body?: unknown, headers?: Record<string, string> }
-  /** 200, `content-type: application/json`, and a body that is not JSON. */
-  | { type: 'garbage' }
-  /** 200 with this JSON body instead of the normal answer. */
-  | { type: 'json', body: unknown }
-  /** Wait, then answer normally. */
-  | { type: 'delay', ms: number }
-  /** `headers` (default): never answer. `body`: send 200 headers and part of a JSON body, never finish. */
-  | { type: 'hang', phase?: 'headers' | 'body' }
-  /** 200 headers, then one byte of body every `intervalMs` (default 50), forever. */
-  | { type: 'trickle', intervalMs?: number }
-  /** Destroy the socket before any response byte (default), or after the headers and part of the body. */
-  | { type: 'drop', phase?: 'before-headers' | 'after-headers' }
-
-export interface FaultTarget {
-  /** Default: any path. */
-  path?: FakeIncodePath
-  /** How many matching requests get the fault. Default 1. */
-  times?: number
-}
-
-export interface RandomFaultOptions {
-  /** The chance, from 0 to 1, that a matching request gets a fault. */
-  rate: number
-  /** Default: any path. */
-  path?: FakeIncodePath
-  /**
-   * Returns a number in [0, 1), as `Math.random` (the default) does; pass a scripted one for a
-   * repeatable test. Called once per matching request (a fault when below `rate`), then once
-   * more when it faults, to pick one of the faults (`Math.floor(random() * faults.length)`).
-   */
-  random?: () => number
-}
+// What a proxy's error page looks like to a client that trusted the content-type.
+const GARBAGE_BODY = '<html><body><h1>502 Bad Gateway</h1></body></html>'
+// The start of a plausible answer, so a client cannot tell a cut body from a slow one.
+const PARTIAL_BODY = '{"token":"eyJhbGciOiJIUzI1NiJ9.'
 
 interface ArmedFault {
   fault: FakeIncodeFault
@@ -128,4 +98,59 @@ function checkFault (fault: FakeIncodeFault): void {
 
 function targets (armed: { path: string | undefined }, path: string): boolean {
   return armed.path === undefined || armed.path === path
+}
+
+/** Answers `exchange` as `fault` says; `answerNormally` is what a `delay` does once it has waited. */
+export function misbehave (exchange: Exchange, fault: FakeIncodeFault, answerNormally: () => void): void {
+  const { req, res } = exchange
+  switch (fault.type) {
+    case 'status':
+      sendStatusFault(res, fault)
+      break
+    case 'garbage':
+      send(res, 200, { 'content-type': JSON_TYPE }, GARBAGE_BODY)
+      break
+    case 'json':
+      send(res, 200, { 'content-type': JSON_TYPE }, JSON.stringify(fault.body))
+      break
+    case 'delay':
+      after(res, fault.ms, answerNormally)
+      break
+    case 'hang':
+      if (fault.phase === 'body') {
+        res.writeHead(200, { 'content-type': JSON_TYPE })
+        res.write(PARTIAL_BODY)
+      }
+      break
+    case 'trickle': {
+      res.writeHead(200, { 'content-type': JSON_TYPE })
+      res.flushHeaders()
+      // Whitespace keeps the body valid JSON so far: only a deadline can end the wait.
+      const timer = setInterval(() => res.write(' '), fault.intervalMs ?? 50)
+      res.once('close', () => clearInterval(timer))
+      break
+    }
+    case 'drop':
+      if (fault.phase === 'after-headers') {
+        // A length the body never reaches: the client sees a cut answer, not a short one.
+        res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': '1024' })
+        res.write(PARTIAL_BODY, () => req.socket.destroy())
+      } else {
+        req.socket.destroy()
+      }
+      break
+  }
+}
+
+function sendStatusFault (res: ServerResponse, fault: Extract<FakeIncodeFault, { type: 'status' }>): void {
+  const headers: Record<string, string> = {}
+  let payload = ''
+  if (typeof fault.body === 'string') {
+    headers['content-type'] = 'text/plain; charset=utf-8'
+    payload = fault.body
+  } else if (fault.body !== undefined) {
+    headers['content-type'] = JSON_TYPE
+    payload = JSON.stringify(fault.body)
+  }
+  send(res, fault.status, { ...headers, ...fault.headers }, payload)
 }

@@ -1,9 +1,7 @@
 // Ends idle connections as a load balancer does: after a timeout it never announced.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-
-/** `fin`: close the connection. `reset`: forget it, and answer whatever comes next with a TCP RST. */
-export type IdleClose = 'fin' | 'reset'
+import type { IdleClose } from './types.js'
 
 export interface IdleOptions {
   idleTimeoutMs?: number

@@ -1,18 +1,6 @@
+// A session as Incode's `/omni/start` makes one: a Mongo-style id, a short code and a JWT-shaped token.
 import { randomBytes, randomInt } from 'node:crypto'
-
-/** A session the fake started on `POST /omni/start`. */
-export interface FakeSession {
-  /** 24 lowercase hex characters, like Incode's Mongo-style ids. */
-  interviewId: string
-  /** JWT-shaped session token, what `/0/...` calls send as `X-Incode-Hardware-Id`. */
-  token: string
-  /** 6 uppercase letters or digits. */
-  interviewCode: string
-  configurationId: string
-  /** The `/omni/start` body as received. */
-  body: Record<string, unknown>
-  createdAt: Date
-}
+import type { FakeSession } from './types.js'
 
 // Incode's session tokens live 90 days by default; their `exp - iat` says the same.
 const SESSION_TOKEN_TTL_SECONDS = 90 * 24 * 60 * 60
