@@ -66,7 +66,10 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   fastify.removeAllContentTypeParsers()
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
+    // `fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' } })` sends no
+    // body: that is a browser asking with no options, not a broken request.
+    if (body === '') done(null, null)
+    else parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
   })
   fastify.setErrorHandler(sendIncodeError)
   const callbacks = new HostCallbacks(settings.hookTimeout)

@@ -12,6 +12,20 @@ t.test('no body at all means "no options" and succeeds', async (t) => {
   t.equal(host.recorded.length, 1)
 })
 
+t.test('issue 12: a JSON content type with no body, as fetch sends it, means "no options"', async (t) => {
+  const host = await startHost(t)
+  await host.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = host.app.server.address() as { port: number }
+  for (const route of ['sessions', 'onboarding-url']) {
+    const res = await fetch(`http://127.0.0.1:${port}/incode/${route}`, { method: 'POST', headers: json })
+    t.equal(res.status, 201, route)
+  }
+  t.same(host.fake.requestsTo('/omni/start').map((request) => request.body), [
+    { configurationId: 'flow-1', language: 'en-US' },
+    { configurationId: 'flow-1', language: 'en-US' }
+  ], 'Incode got no options from the browser')
+})
+
 t.test('an empty JSON object succeeds', async (t) => {
   const host = await startHost(t)
   t.equal((await post(host.app, '/incode/sessions', '{}', json)).statusCode, 201)
