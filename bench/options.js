@@ -2,34 +2,64 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
+/** @typedef {'A' | 'B-fetch'} SoakServer the servers the soak can load */
+
+/**
+ * @typedef {object} Scenario one load: how slow the fake Incode API is, and how many browsers wait on it
+ * @property {number} latencyMs ms the fake Incode API waits before each answer
+ * @property {number} browsers concurrent connections of the load generator
+ */
+
 /**
  * @typedef {object} BenchOptions
  * @property {number} duration seconds of load per measured run
- * @property {number} warmup seconds of load per target before the measured rounds
- * @property {number} connections concurrent connections of the load generator
- * @property {number} rounds measured rounds; each loads A, B, then U
- * @property {number[]} latencies ms the fake Incode API waits before each answer; one pass each
+ * @property {number} warmup seconds of load before the measured rounds (all servers at once), and before the soak
+ * @property {number} rounds measured rounds; each loads A, B, B-fetch, then U
+ * @property {Scenario[]} scenarios one pass each, in order, with fresh processes
+ * @property {number} soak seconds of the soak; 0 skips it
+ * @property {Scenario} soakScenario the soak's latency and browsers
+ * @property {number} soakTimeout ms, the plugin's `timeout` (deadline) during the soak
+ * @property {SoakServer[]} soakServers which servers are soaked, one after the other; none when `soak` is 0
  * @property {string} results where RESULTS.md is written
+ * @property {string} chart where the SVG chart is written
  */
 
-/** @typedef {'duration' | 'warmup' | 'connections' | 'rounds' | 'latencies' | 'results'} SettingName */
+/**
+ * @typedef {'duration' | 'warmup' | 'rounds' | 'scenarios' | 'soak' | 'soakScenario' | 'soakTimeout' |
+ *   'soakServers' | 'results' | 'chart'} SettingName
+ */
 
-/** Each setting can also be given as an environment variable: BENCH_DURATION, BENCH_RESULTS, … */
+/** Each setting can also be given as an environment variable: BENCH_DURATION, BENCH_SOAK_SCENARIO, … */
 export const ENV_PREFIX = 'BENCH_'
 
 /** @type {Record<SettingName, string>} */
 const DEFAULTS = {
   duration: '10',
   warmup: '5',
-  connections: '50',
   rounds: '3',
-  latencies: '0,25',
-  results: fileURLToPath(new URL('RESULTS.md', import.meta.url))
+  // CPU per request where the servers are CPU-bound (0 and 25 ms), then Incode's real latency.
+  scenarios: '0x50,25x50,300x200,300x600,1000x600',
+  soak: '60',
+  soakScenario: '300x200',
+  soakTimeout: '2000',
+  soakServers: 'A,B-fetch',
+  results: fileURLToPath(new URL('RESULTS.md', import.meta.url)),
+  chart: fileURLToPath(new URL('results.svg', import.meta.url))
 }
 // Enough to prove the benchmark works end to end, not to measure anything.
-const QUICK = { duration: '1', warmup: '0.5', rounds: '1' }
+const QUICK = {
+  duration: '0.5',
+  warmup: '0.25',
+  rounds: '1',
+  scenarios: '0x20,100x50',
+  soak: '1',
+  soakScenario: '100x20',
+  soakTimeout: '500',
+  soakServers: 'A'
+}
 
 const SETTING_NAMES = /** @type {SettingName[]} */ (Object.keys(DEFAULTS))
+const SOAK_SERVERS = ['A', 'B-fetch']
 
 /**
  * @param {string[]} argv the arguments after the script, e.g. `['--quick', '--duration=2']`
@@ -37,41 +67,59 @@ const SETTING_NAMES = /** @type {SettingName[]} */ (Object.keys(DEFAULTS))
  * @returns {BenchOptions}
  */
 export function parseOptions (argv, env) {
-  const { values } = parseArgs({
+  const { values: flags } = parseArgs({
     args: argv,
     strict: true,
     options: {
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      connections: { type: 'string' },
-      rounds: { type: 'string' },
-      latencies: { type: 'string' },
-      results: { type: 'string' },
+      ...Object.fromEntries(SETTING_NAMES.map((name) => [flagName(name), { type: 'string' }])),
       quick: { type: 'boolean', default: false }
     }
   })
-  const fromEnv = SETTING_NAMES.filter((name) => env[envName(name)] !== undefined).map((name) => [name, env[envName(name)]])
-  const fromArgv = SETTING_NAMES.filter((name) => values[name] !== undefined).map((name) => [name, values[name]])
+  const values = /** @type {Record<string, string | boolean | undefined>} */ (flags)
+  /** @param {(name: SettingName) => unknown} valueOf */
+  const given = (valueOf) => Object.fromEntries(SETTING_NAMES
+    .filter((name) => valueOf(name) !== undefined)
+    .map((name) => [name, valueOf(name)]))
   /** @type {Record<SettingName, string>} */
   const settings = {
     ...DEFAULTS,
-    ...(values.quick ? QUICK : {}),
-    ...Object.fromEntries(fromEnv),
-    ...Object.fromEntries(fromArgv)
+    ...(values.quick === true ? QUICK : {}),
+    ...given((name) => env[envName(name)]),
+    ...given((name) => values[flagName(name)])
   }
+  const soak = nonNegativeNumber('soak', settings.soak)
   return {
     duration: positiveNumber('duration', settings.duration),
     warmup: positiveNumber('warmup', settings.warmup),
-    connections: integer('connections', settings.connections, 1),
     rounds: integer('rounds', settings.rounds, 1),
-    latencies: settings.latencies.split(',').map((latency) => integer('latencies', latency, 0)),
-    results: settings.results
+    scenarios: list('scenarios', settings.scenarios).map((text) => scenario('scenarios', text)),
+    soak,
+    soakScenario: soakScenario(settings.soakScenario),
+    soakTimeout: integer('soakTimeout', settings.soakTimeout, 1),
+    // No soak is a soak of no server.
+    soakServers: soak === 0 ? [] : list('soakServers', settings.soakServers).map((name) => soakServer(name)),
+    results: settings.results,
+    chart: settings.chart
   }
 }
 
-/** @param {SettingName} name */
+/** @param {SettingName} name e.g. soakScenario → soak-scenario */
+function flagName (name) {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/** @param {SettingName} name e.g. soakScenario → BENCH_SOAK_SCENARIO */
 function envName (name) {
-  return ENV_PREFIX + name.toUpperCase()
+  return ENV_PREFIX + flagName(name).replaceAll('-', '_').toUpperCase()
+}
+
+/**
+ * @param {SettingName} name
+ * @param {string} problem completes "--name (BENCH_NAME) …"
+ * @param {string} text what was given
+ */
+function invalid (name, problem, text) {
+  return new RangeError(`--${flagName(name)} (${envName(name)}) ${problem}, got "${text}"`)
 }
 
 /**
@@ -80,9 +128,17 @@ function envName (name) {
  */
 function positiveNumber (name, text) {
   const value = Number(text)
-  if (!(value > 0 && value < Infinity)) {
-    throw new RangeError(`--${name} (${envName(name)}) must be a positive number of seconds, got "${text}"`)
-  }
+  if (!(value > 0 && value < Infinity)) throw invalid(name, 'must be a positive number of seconds', text)
+  return value
+}
+
+/**
+ * @param {SettingName} name
+ * @param {string} text
+ */
+function nonNegativeNumber (name, text) {
+  const value = Number(text)
+  if (!(value >= 0 && value < Infinity && text.trim() !== '')) throw invalid(name, 'must be a number of seconds, 0 to skip', text)
   return value
 }
 
@@ -94,7 +150,49 @@ function positiveNumber (name, text) {
 function integer (name, text, min) {
   const value = Number(text)
   if (!(Number.isSafeInteger(value) && value >= min && text.trim() !== '')) {
-    throw new RangeError(`--${name} (${envName(name)}) must be made of integers of at least ${min}, got "${text}"`)
+    throw invalid(name, `must be an integer of at least ${min}`, text)
   }
   return value
+}
+
+/**
+ * A comma-separated list without empty entries.
+ * @param {SettingName} name
+ * @param {string} text
+ */
+function list (name, text) {
+  const entries = text.split(',').map((entry) => entry.trim())
+  if (entries.some((entry) => entry === '')) throw invalid(name, 'must be a comma-separated list without empty entries', text)
+  return entries
+}
+
+/**
+ * `300x200`: 300 ms of Incode latency, 200 browsers.
+ * @param {SettingName} name
+ * @param {string} text
+ * @returns {Scenario}
+ */
+function scenario (name, text) {
+  const match = /^(\d+)x(\d+)$/.exec(text)
+  const [latencyMs, browsers] = [Number(match?.[1]), Number(match?.[2])]
+  if (match === null || !Number.isSafeInteger(latencyMs) || !(Number.isSafeInteger(browsers) && browsers >= 1)) {
+    throw invalid(name, 'must be <Incode latency ms>x<browsers>, e.g. 300x200, with at least 1 browser', text)
+  }
+  return { latencyMs, browsers }
+}
+
+/**
+ * The soak measures calls in flight, so its Incode must take some time.
+ * @param {string} text
+ */
+function soakScenario (text) {
+  const checked = scenario('soakScenario', text)
+  if (checked.latencyMs < 1) throw invalid('soakScenario', 'must have an Incode latency of at least 1 ms', text)
+  return checked
+}
+
+/** @param {string} name */
+function soakServer (name) {
+  if (!SOAK_SERVERS.includes(name)) throw invalid('soakServers', `must name servers among ${SOAK_SERVERS.join(', ')}`, name)
+  return /** @type {SoakServer} */ (name)
 }

@@ -1,79 +1,137 @@
-// The benchmark's figures as Markdown: medians per server, A/B ratios, the machine and the command.
+// The benchmark's figures as Markdown: the headline, every server's medians and ratios, the soak,
+// the targets, every run, and the machine and the command that made them.
 import { createRequire } from 'node:module'
 import os from 'node:os'
+import { SERVERS } from './benchmark.js'
+import { COMPARISONS, FIGURES } from './summary.js'
+import { formatVerdict } from './targets.js'
 
 /** @typedef {import('./benchmark.js').Run} Run */
 /** @typedef {import('./options.js').BenchOptions} BenchOptions */
-/** @typedef {'requestsPerSecond' | 'p50' | 'p99' | 'errors' | 'cpuPerRequest' | 'peakRssMiB' | 'connectionsPer1k'} Figure */
-/** @typedef {{ labels: string[], values: number[], ratio?: boolean }} Row */
+/** @typedef {import('./summary.js').ScenarioSummary} ScenarioSummary */
+/** @typedef {import('./summary.js').Figure} Figure */
+/** @typedef {import('./soak.js').Soak} Soak */
+/** @typedef {import('./targets.js').Verdict} Verdict */
 
-/** @type {Array<[Figure, string, number]>} each figure, its column title and decimals */
-const FIGURES = [
-  ['requestsPerSecond', 'req/s', 0],
+/** @type {Record<Figure, [string, number]>} each figure's column title and decimals */
+const COLUMNS = {
+  answers: ['answers', 0],
+  requestsPerSecond: ['req/s', 0],
   // autocannon records latencies in whole milliseconds.
-  ['p50', 'p50 ms', 0],
-  ['p99', 'p99 ms', 0],
-  ['errors', 'errors', 0],
-  ['cpuPerRequest', 'CPU µs / req', 1],
-  ['peakRssMiB', 'peak RSS MiB', 1],
-  ['connectionsPer1k', 'upstream conns / 1k req', 2]
-]
+  p50: ['p50 ms', 0],
+  p99: ['p99 ms', 0],
+  errors: ['errors', 0],
+  cpuPerRequest: ['CPU µs / req', 1],
+  peakRssMiB: ['peak RSS MiB', 1],
+  connectionsPer1k: ['upstream conns / 1k req', 2]
+}
 
 /**
- * One row per latency and server with the median of each figure over the rounds (errors: their
- * sum), then an A/B row with the median of the rounds' A/B ratios.
- * @param {Run[]} runs
- * @returns {Row[]}
+ * One row per scenario: the limit, then each server's throughput and p99.
+ * @param {ScenarioSummary[]} summaries
  */
-export function summarize (runs) {
-  /** @type {Row[]} */
-  const rows = []
-  for (const latencyMs of new Set(runs.map((run) => run.latencyMs))) {
-    /** @param {string} target */
-    const runsOf = (target) => runs.filter((run) => run.latencyMs === latencyMs && run.target === target)
-    for (const target of ['A', 'B', 'U']) {
-      rows.push({
-        labels: [`${latencyMs} ms`, target],
-        values: FIGURES.map(([figure]) => (figure === 'errors' ? sum : median)(runsOf(target).map((run) => run[figure])))
-      })
-    }
-    const [a, b] = [runsOf('A'), runsOf('B')]
-    rows.push({
-      labels: [`${latencyMs} ms`, 'A/B'],
-      values: FIGURES.map(([figure]) => median(a.map((run, i) => run[figure] / /** @type {Run} */ (b[i])[figure]))),
-      ratio: true
-    })
-  }
-  return rows
+export function formatHeadline (summaries) {
+  const servers = /** @type {const} */ (['A', 'B-fetch', 'B'])
+  return formatTable(
+    ['Incode latency', 'browsers', 'limit req/s', ...servers.map((server) => `${server} req/s`),
+      ...servers.map((server) => `${server} p99 ms`), 'A errors'],
+    summaries.map(({ latencyMs, browsers, limit, servers: figures }) => [
+      `${latencyMs} ms`, String(browsers), formatNumber(limit, 0),
+      ...servers.map((server) => formatNumber(figures[server].requestsPerSecond, 0)),
+      ...servers.map((server) => formatNumber(figures[server].p99, 0)),
+      formatNumber(figures.A.errors, 0)
+    ]),
+    2
+  )
+}
+
+/**
+ * Every figure of every server, then A's ratios to B and to B-fetch.
+ * @param {ScenarioSummary[]} summaries
+ */
+export function formatServers (summaries) {
+  return formatTable(
+    ['Incode latency', 'browsers', 'server', ...FIGURES.map((figure) => COLUMNS[figure][0])],
+    summaries.flatMap(({ latencyMs, browsers, servers, ratios }) => [
+      ...SERVERS.map((server) => [`${latencyMs} ms`, String(browsers), server, ...formatFigures(servers[server], false)]),
+      ...Object.keys(COMPARISONS).map((comparison) => [`${latencyMs} ms`, String(browsers), comparison,
+        ...formatFigures(ratios[/** @type {import('./summary.js').Comparison} */ (comparison)], true)])
+    ]),
+    3
+  )
 }
 
 /**
  * Every run, in the order it ran.
  * @param {Run[]} runs
- * @returns {Row[]}
  */
-export function listRuns (runs) {
-  return runs.map((run) => ({
-    labels: [`${run.latencyMs} ms`, String(run.round), run.target],
-    values: FIGURES.map(([figure]) => run[figure])
-  }))
+export function formatRuns (runs) {
+  return formatTable(
+    ['Incode latency', 'browsers', 'round', 'server', ...FIGURES.map((figure) => COLUMNS[figure][0])],
+    runs.map((run) => [`${run.latencyMs} ms`, String(run.browsers), String(run.round), run.server, ...formatFigures(run, false)]),
+    4
+  )
 }
 
 /**
- * A Markdown table, padded so that it also reads in a terminal.
- * @param {string[]} labelTitles
- * @param {Row[]} rows
+ * One column per soaked server, one row per figure.
+ * @param {Soak[]} soaks
  */
-export function formatTable (labelTitles, rows) {
-  const header = [...labelTitles, ...FIGURES.map(([, title]) => title)]
-  const body = rows.map((row) => [
-    ...row.labels,
-    ...FIGURES.map(([, , decimals], i) => formatNumber(row.values[i], row.ratio ? 2 : decimals))
-  ])
-  const widths = header.map((_, column) => Math.max(...[header, ...body].map((cells) => String(cells[column]).length)))
-  const rule = widths.map((width, column) => column < labelTitles.length ? '-'.repeat(width) : '-'.repeat(width - 1) + ':')
-  return [header, rule, ...body]
-    .map((cells) => `| ${cells.map((cell, column) => cell.padStart(Number(widths[column]))).join(' | ')} |`)
+export function formatSoaks (soaks) {
+  /** @type {Array<[string, (soak: Soak) => string]>} */
+  const rows = [
+    ['Incode latency, browsers', ({ scenario }) => `${scenario.latencyMs} ms, ${scenario.browsers}`],
+    ['load, s (after the warm-up)', ({ seconds }) => String(seconds)],
+    ['deadline (`timeout`), ms', ({ timeoutMs }) => String(timeoutMs)],
+    ['requests sent', ({ load }) => String(load.sent)],
+    ['answers by status', ({ load }) => Object.entries(load.statuses).map(([status, count]) => `${status}: ${count}`).join(', ')],
+    ['browsers that left mid-call', ({ load }) => String(load.left)],
+    ['socket errors and timeouts', ({ load }) => String(load.errors)],
+    ['p99 of the answers, ms', ({ load }) => formatNumber(load.p99, 0)],
+    ['RSS at start → end, MiB', (soak) => `${formatNumber(soak.rssStartMiB, 1)} → ${formatNumber(soak.rssEndMiB, 1)}`],
+    ['RSS growth', (soak) => `${formatNumber((soak.rssEndMiB / soak.rssStartMiB - 1) * 100, 1)}%`],
+    ['heap used at start → end, MiB', (soak) => `${formatNumber(soak.heapStartMiB, 1)} → ${formatNumber(soak.heapEndMiB, 1)}`],
+    ['event-loop delay p99, ms', (soak) => formatNumber(soak.eventLoopDelayP99Ms, 1)],
+    ['sockets open at the fake after settling', (soak) => String(soak.socketsOpen)],
+    ['sessions created at the fake', (soak) => String(soak.sessionsCreated ?? '–')],
+    ['sessions recorded by onSessionCreated', (soak) => String(soak.sessionsRecorded ?? '–')],
+    ['… of which delivered === false', (soak) => String(soak.undelivered ?? '–')]
+  ]
+  return formatTable(['soak', ...soaks.map(({ server }) => server)], rows.map(([title, cell]) => [title, ...soaks.map(cell)]), 1)
+}
+
+/**
+ * What `npm run bench` prints: the headline, the soak if there was one, and the targets.
+ * @param {ScenarioSummary[]} summaries
+ * @param {Soak[]} soaks
+ * @param {Verdict[]} verdicts
+ */
+export function formatConsole (summaries, soaks, verdicts) {
+  const soakTable = soaks.length === 0 ? [] : [formatSoaks(soaks)]
+  return `${[formatHeadline(summaries), ...soakTable, verdicts.map(formatVerdict).join('\n')].join('\n\n')}\n`
+}
+
+/**
+ * @param {Record<Figure, number>} figures
+ * @param {boolean} ratio
+ */
+function formatFigures (figures, ratio) {
+  return FIGURES.map((figure) => formatNumber(figures[figure], ratio ? 2 : COLUMNS[figure][1]))
+}
+
+/**
+ * A Markdown table, padded so that it also reads in a terminal; label columns left-aligned, figures right.
+ * @param {string[]} header
+ * @param {string[][]} rows
+ * @param {number} labelColumns
+ */
+export function formatTable (header, rows, labelColumns) {
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((cells) => String(cells[column]).length)))
+  const rule = widths.map((width, column) => column < labelColumns ? '-'.repeat(width) : '-'.repeat(width - 1) + ':')
+  return [header, rule, ...rows]
+    .map((cells) => `| ${cells.map((cell, column) => column < labelColumns
+      ? cell.padEnd(Number(widths[column]))
+      : cell.padStart(Number(widths[column]))).join(' | ')} |`)
     .join('\n')
 }
 
@@ -86,37 +144,55 @@ function formatNumber (value, decimals) {
   return Number.isFinite(number) ? number.toFixed(decimals) : '–'
 }
 
-/** @param {number[]} values */
-function median (values) {
-  const sorted = values.toSorted((x, y) => x - y)
-  const middle = (sorted.length - 1) / 2
-  // One middle value for an odd count, the mean of the two middle ones for an even count.
-  return (Number(sorted[Math.floor(middle)]) + Number(sorted[Math.ceil(middle)])) / 2
-}
-
-/** @param {number[]} values */
-function sum (values) {
-  return values.reduce((total, value) => total + value, 0)
-}
-
 export function describeMachine () {
   const models = [...new Set(os.cpus().map((cpu) => cpu.model.trim()))].join(', ')
   const memory = (os.totalmem() / 2 ** 30).toFixed(1)
   return `${os.availableParallelism()} cores (${models}), ${memory} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`
 }
 
-/** The versions that decide the figures, as installed. */
+/** The versions that decide the figures, as installed; global fetch is Node's own undici. */
 export function describePackages () {
   const require = createRequire(import.meta.url)
-  return ['fastify-incode', 'fastify', 'undici', 'autocannon']
-    .map((name) => `${name} ${require(`${name}/package.json`).version}`).join(', ')
+  return [
+    ...['fastify-incode', 'fastify', 'undici', 'autocannon'].map((name) => `${name} ${require(`${name}/package.json`).version}`),
+    `Node's undici (global fetch) ${process.versions.undici}`
+  ].join(', ')
+}
+
+/**
+ * @param {BenchOptions} options
+ */
+function describeSettings (options) {
+  const scenarios = options.scenarios.map(({ latencyMs, browsers }) => `${latencyMs} ms × ${browsers}`).join(', ')
+  const soak = options.soak === 0
+    ? 'no soak'
+    : `soak of ${options.soakServers.join(' then ')}: ${options.soak} s at ${options.soakScenario.latencyMs} ms × ` +
+      `${options.soakScenario.browsers} browsers, deadline ${options.soakTimeout} ms`
+  return `${options.rounds} round(s) of A, B, B-fetch, U, ${options.duration} s per run, after a ${options.warmup} s ` +
+    `warm-up of all four at once; scenarios (Incode latency × browsers): ${scenarios}; ${soak}`
 }
 
 /**
  * bench/RESULTS.md
- * @param {{ runs: Run[], options: BenchOptions, command: string, date: Date, machine: string, packages: string, load: number[] }} report
+ * @param {{ runs: Run[], summaries: ScenarioSummary[], soaks: Soak[], verdicts: Verdict[], options: BenchOptions,
+ *   command: string, date: Date, machine: string, packages: string, load: number[], chart: string }} report
+ *   `chart`: the SVG's path relative to RESULTS.md
  */
-export function formatResults ({ runs, options, command, date, machine, packages, load }) {
+export function formatResults ({ runs, summaries, soaks, verdicts, options, command, date, machine, packages, load, chart }) {
+  const soakSection = soaks.length === 0
+    ? 'Skipped (`--soak=0`).'
+    : `${formatSoaks(soaks)}
+
+${soaks[0]?.seconds} s of ${soaks[0]?.scenario.browsers} browsers against each server, after a ${options.warmup} s warm-up,
+the fake Incode API answering in ${soaks[0]?.scenario.latencyMs} ms. 5% of \`/omni/start\` calls fail, as often one
+way as another: a 500, no answer at all (hang), a dropped connection, an answer ${soaks[0]?.timeoutMs} ms late (after
+the deadline, within twice it). 5% of browsers leave mid-call (the request is cut while Incode is
+being called). RSS and heap are read after a full GC, at the start once the warm-up's calls have
+ended, at the end once the load has stopped and every call has ended (twice the deadline). The
+event-loop delay is the server's, during the load. Sockets open are the fake's connections after
+that, once idle keep-alive connections have closed (5 s): a socket still open is a call nobody
+ended. Sessions created are counted by the fake, recorded ones by A's \`onSessionCreated\`, both
+since the process started.`
   return `# fastify-incode benchmark results
 
 - Date: ${date.toISOString()}
@@ -124,20 +200,54 @@ export function formatResults ({ runs, options, command, date, machine, packages
 - Packages: ${packages}
 - Load average (1 min) at the start and at the end: ${load.map((value) => value.toFixed(2)).join(', ')}
 - Command: \`${command}\`
-- Settings: ${options.connections} connections, ${options.duration} s per run, ${options.rounds} round(s) of A, B, U ` +
-  `after a ${options.warmup} s warm-up of the three at once, fake Incode API latency ${options.latencies.join(' and ')} ms
+- Settings: ${describeSettings(options)}
 
-A: fastify-incode (\`POST /incode/sessions\`, rate limit off, async no-op \`onSessionCreated\`, logger at
-\`warn\`). B: the floor, one hand-written Fastify route calling \`/omni/start\` through an undici pool of
-16 connections. U: the load generator straight at the fake Incode API. The servers, the fake and the
-load generator each run in their own process. Figures are the median over the rounds (errors: their
-sum); A/B is the median of the rounds' A/B ratios. CPU time and peak RSS are the answering
-process's (for U, the fake's); upstream connections are those the fake accepted.
+![Sessions per second and p99 against Incode's latency, for A, B and B-fetch](${chart})
 
-${formatTable(['Incode latency', 'server'], summarize(runs))}
+## Targets
+
+Each is a ratio of figures measured side by side in this run (the median of the rounds' ratios). A
+failed target is a finding, not a broken benchmark: the run still writes its results and exits 0.
+
+${verdicts.map((verdict) => `- ${formatVerdict(verdict)}`).join('\n')}
+
+## Throughput and p99
+
+${formatHeadline(summaries)}
+
+- **A**: fastify-incode with its defaults (\`POST /incode/sessions\`, rate limit off, an \`onSessionCreated\`
+  that counts sessions, logger at \`warn\`).
+- **B-fetch**: what a user writes instead: one Fastify route calling \`/omni/start\` with global \`fetch\`
+  and a deadline (\`AbortSignal.timeout\`, 10 s), no pool settings.
+- **B**: one Fastify route on an undici \`Pool\` of 16 connections, the plugin's old default.
+- **U**: the load generator straight at the fake Incode API (in the next table).
+- **limit**: browsers ÷ Incode latency, the most sessions per second the browsers can start when
+  each waits that long for Incode.
+
+## Every server
+
+${formatServers(summaries)}
+
+- **answers**: responses received, of any status. **req/s**: 2xx answers per second.
+- **p50, p99**: latency of the answers, as autocannon measures it; – when nothing was answered.
+- **errors**: non-2xx answers, socket errors and timeouts (autocannon gives up after 15 s, longer
+  than the plugin's 10 s deadline), added up over the rounds. A request still waiting when its run
+  ends is not counted: B's 16 connections can leave every browser waiting, 0 req/s and 0 errors.
+- **CPU µs / req**: user and system CPU time of the answering process (for U, the fake's) during the
+  run, as the process reads it with \`process.resourceUsage()\`, per answer.
+- **peak RSS MiB**: \`process.resourceUsage().maxRSS\` of the answering process: its peak since it
+  started, which is the scenario's warm-up and earlier rounds included (each scenario has fresh processes).
+- **upstream conns / 1k req**: TCP connections the fake Incode API accepted during the run and
+  250 ms after it, per 1 000 answers. A and B-fetch start each run with their pools filled by the
+  same load, so this is what a warm pool still opens; for U, the load generator's own connections.
+- Figures are medians over the rounds; A/B and A/B-fetch are the medians of the rounds' ratios.
+
+## Soak
+
+${soakSection}
 
 ## Every run
 
-${formatTable(['Incode latency', 'round', 'server'], listRuns(runs))}
+${formatRuns(runs)}
 `
 }
