@@ -1,7 +1,8 @@
-// Which request gets which fault: failNext, failAlways and failRandomly, their order, and faults refused when armed.
+// Which request gets which fault: failNext, failAlways and failRandomly, their order, every path, and faults refused when armed.
 import t from 'tap'
 import type { Dispatcher } from 'undici'
-import { getOnboardingUrl, startAnswer, startFake, startSession, statusOf } from './support/raw-http.js'
+import type { FakeIncodePath } from '../src/testing/index.js'
+import { adminToken, getOnboardingUrl, getWithToken, logIn, postJson, startAnswer, startFake, startSession, statusOf } from './support/raw-http.js'
 
 t.test('failNext: times, path, order, and its place before failAlways', async (t) => {
   const fake = await startFake(t)
@@ -118,4 +119,34 @@ t.test('faults that Node could not send are refused when armed', async (t) => {
   t.throws(() => fake.failNext({ type: 'status', status: 500, headers: { 'bad header': 'x' } }), TypeError)
   t.throws(() => fake.failNext({ type: 'status', status: 500, headers: { ok: 'line\nbreak' } }), TypeError)
   t.equal((await startSession(fake)).statusCode, 200, 'nothing was armed')
+})
+
+t.test('faults aim at every path: log-in, status, scores, finish-status and verify too', async (t) => {
+  const fake = await startFake(t)
+  const admin = await adminToken(fake)
+  const { token, interviewId } = await startAnswer(fake)
+  const calls: Record<Exclude<FakeIncodePath, '/omni/start' | '/0/omni/onboarding-url'>, () => Promise<Dispatcher.ResponseData>> = {
+    '/executive/log-in': () => logIn(fake),
+    '/omni/get/onboarding/status': () => getWithToken(fake, `/omni/get/onboarding/status?id=${interviewId}`, admin),
+    '/omni/get/score': () => getWithToken(fake, `/omni/get/score?id=${interviewId}`, admin),
+    '/0/omni/get/score': () => getWithToken(fake, '/0/omni/get/score', token),
+    '/omni/finish-status': () => getWithToken(fake, '/omni/finish-status', token),
+    '/omni/authentication/verify': () => postJson(fake, '/omni/authentication/verify',
+      { transactionId: 'tx', token, interviewToken: 'it' }, { 'x-incode-hardware-id': admin })
+  }
+  for (const [path, send] of Object.entries(calls) as Array<[FakeIncodePath, () => Promise<Dispatcher.ResponseData>]>) {
+    fake.failNext({ type: 'status', status: 503, body: { aimed: path } }, { path })
+    const others = await Promise.all(Object.values(calls).filter((other) => other !== send).map((other) => statusOf(other())))
+    t.same(new Set(others), new Set([200]), `${path}: the other paths answer normally`)
+    const faulted = await send()
+    t.equal(faulted.statusCode, 503, path)
+    t.same(await faulted.body.json(), { aimed: path }, path)
+    t.equal(await statusOf(send()), 200, `${path}: then normally again`)
+  }
+
+  fake.failAlways({ type: 'drop' }, { path: '/omni/get/score' })
+  fake.failRandomly({ type: 'status', status: 429 }, { rate: 1, path: '/executive/log-in' })
+  await t.rejects(calls['/omni/get/score'](), { code: 'UND_ERR_SOCKET' })
+  t.equal(await statusOf(logIn(fake)), 429)
+  t.equal(await statusOf(calls['/0/omni/get/score']()), 200, 'other paths are left alone')
 })

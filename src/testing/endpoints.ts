@@ -1,19 +1,18 @@
 // Incode's endpoints as the fake plays them: which exist, the checks Incode makes, Incode's answers and errors.
-import { STATUS_CODES } from 'node:http'
 import { isObject } from '../params.js'
-import { JSON_TYPE, send } from './exchange.js'
+import { checkApiKey, sessionOfCaller } from './account.js'
+import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'
+import { readJsonBody, sendAnswer, sendError, sendJson } from './incode-http.js'
+import {
+  sendAuthenticationVerdict,
+  sendFinishStatus,
+  sendOnboardingStatus,
+  sendScoreOfId,
+  sendScoreOfToken
+} from './results.js'
 import { createSession } from './session.js'
-import type { SessionRecords } from './session-records.js'
-
-/** The account the fake plays, and the sessions it keeps. */
-export interface IncodeAccount {
-  apiKey: string
-  clientId: string
-  /** Undefined: any non-empty `configurationId`. */
-  configurationIds: readonly string[] | undefined
-  sessions: SessionRecords
-}
+import type { FakeIncodePath } from './types.js'
 
 /** `fakeUrl`: the fake's own address, where the onboarding pages it hands out live. */
 type Answer = (exchange: Exchange, account: IncodeAccount, fakeUrl: string) => void
@@ -24,15 +23,27 @@ interface Endpoint {
   answer: Answer
 }
 
-const START_PATH = '/omni/start'
-const ONBOARDING_URL_PATH = '/0/omni/onboarding-url'
 const ONBOARDING_PAGE_PREFIX = '/onboarding/'
 const OPTIONAL_START_STRINGS = ['externalCustomerId', 'redirectionUrl', 'language', 'countryCode']
+const START_KEYS = ['configurationId'] as const
+const LOG_IN_KEYS = ['email', 'password'] as const
+
+const ENDPOINTS = new Map<string, Endpoint>([
+  ['/omni/start', { method: 'POST', apiVersioned: true, answer: startSession }],
+  ['/0/omni/onboarding-url', { method: 'GET', apiVersioned: true, answer: sendOnboardingUrl }],
+  ['/executive/log-in', { method: 'POST', apiVersioned: true, answer: logInAdmin }],
+  ['/omni/get/onboarding/status', { method: 'GET', apiVersioned: true, answer: sendOnboardingStatus }],
+  ['/omni/get/score', { method: 'GET', apiVersioned: true, answer: sendScoreOfId }],
+  ['/0/omni/get/score', { method: 'GET', apiVersioned: true, answer: sendScoreOfToken }],
+  ['/omni/finish-status', { method: 'GET', apiVersioned: true, answer: sendFinishStatus }],
+  ['/omni/authentication/verify', { method: 'POST', apiVersioned: true, answer: sendAuthenticationVerdict }]
+] satisfies Array<[FakeIncodePath, Endpoint]>)
+const ONBOARDING_PAGE: Endpoint = { method: 'GET', apiVersioned: false, answer: sendOnboardingPage }
 
 /** Answers as Incode would: 404 for an unknown path, 405 for a wrong method, else the endpoint's checks. */
 export function answerAsIncode (exchange: Exchange, account: IncodeAccount, fakeUrl: string): void {
   const { method, path } = exchange.recorded
-  const endpoint = endpointAt(path)
+  const endpoint = path.startsWith(ONBOARDING_PAGE_PREFIX) ? ONBOARDING_PAGE : ENDPOINTS.get(path)
   if (endpoint === undefined) {
     sendError(exchange, 404, 'No such endpoint')
   } else if (method !== endpoint.method) {
@@ -44,26 +55,16 @@ export function answerAsIncode (exchange: Exchange, account: IncodeAccount, fake
   }
 }
 
-function endpointAt (path: string): Endpoint | undefined {
-  if (path === START_PATH) return { method: 'POST', apiVersioned: true, answer: startSession }
-  if (path === ONBOARDING_URL_PATH) return { method: 'GET', apiVersioned: true, answer: sendOnboardingUrl }
-  if (path.startsWith(ONBOARDING_PAGE_PREFIX)) return { method: 'GET', apiVersioned: false, answer: sendOnboardingPage }
-  return undefined
-}
-
 function startSession (exchange: Exchange, account: IncodeAccount): void {
-  const { headers, body } = exchange.recorded
-  if (headers['x-api-key'] !== account.apiKey) {
-    sendError(exchange, 403, 'Invalid or missing API key')
-    return
-  }
-  const problem = findStartBodyProblem(headers['content-type'], body, account.configurationIds)
+  if (!checkApiKey(exchange, account)) return
+  const body = readJsonBody(exchange, START_KEYS)
+  if (body === undefined) return
+  const problem = findStartBodyProblem(body, account.configurationIds)
   if (problem !== undefined) {
     sendError(exchange, 400, problem)
     return
   }
-  const startBody = body as Record<string, unknown> & { configurationId: string }
-  const session = createSession(startBody.configurationId, startBody)
+  const session = createSession(body.configurationId, body)
   account.sessions.keep(session)
   sendJson(exchange, 200, {
     token: session.token,
@@ -82,12 +83,10 @@ function startSession (exchange: Exchange, account: IncodeAccount): void {
 }
 
 function sendOnboardingUrl (exchange: Exchange, account: IncodeAccount, fakeUrl: string): void {
-  const { headers, query } = exchange.recorded
-  const token = headers['x-incode-hardware-id']
-  const session = typeof token === 'string' ? account.sessions.withToken(token) : undefined
-  if (session === undefined) {
-    sendError(exchange, 401, 'Invalid or missing session token')
-  } else if (query.clientId !== undefined && query.clientId !== account.clientId) {
+  const session = sessionOfCaller(exchange, account)
+  if (session === undefined) return
+  const { clientId } = exchange.recorded.query
+  if (clientId !== undefined && clientId !== account.clientId) {
     sendError(exchange, 400, 'Unknown clientId')
   } else {
     // Embeds the token, as Incode's URLs may: clients must treat the URL as a secret.
@@ -97,7 +96,7 @@ function sendOnboardingUrl (exchange: Exchange, account: IncodeAccount, fakeUrl:
 
 function sendOnboardingPage (exchange: Exchange, account: IncodeAccount): void {
   const interviewId = exchange.recorded.path.slice(ONBOARDING_PAGE_PREFIX.length)
-  if (!account.sessions.has(interviewId)) {
+  if (account.sessions.get(interviewId) === undefined) {
     sendError(exchange, 404, 'Unknown interview')
     return
   }
@@ -106,12 +105,18 @@ function sendOnboardingPage (exchange: Exchange, account: IncodeAccount): void {
     `<!doctype html><title>Fake Incode</title><p>Fake Incode onboarding for interview ${interviewId}</p>`)
 }
 
-function findStartBodyProblem (contentType: string | undefined, body: unknown, configurationIds: readonly string[] | undefined): string | undefined {
-  if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) return 'Content-Type must be application/json'
-  if (!isObject(body)) return 'The body must be a JSON object'
-  const { configurationId } = body
-  if (typeof configurationId !== 'string' || configurationId === '') return 'configurationId is required'
-  if (configurationIds !== undefined && !configurationIds.includes(configurationId)) return 'Unknown configurationId'
+/** `POST /executive/log-in`: a fresh admin token for the account's email and password. */
+function logInAdmin (exchange: Exchange, account: IncodeAccount): void {
+  if (!checkApiKey(exchange, account)) return
+  const body = readJsonBody(exchange, LOG_IN_KEYS)
+  if (body === undefined) return
+  const token = account.admin.logIn(body.email, body.password)
+  if (token === undefined) sendError(exchange, 401, 'Wrong email or password')
+  else sendJson(exchange, 200, { token })
+}
+
+function findStartBodyProblem (body: Record<string, unknown> & { configurationId: string }, configurationIds: readonly string[] | undefined): string | undefined {
+  if (configurationIds !== undefined && !configurationIds.includes(body.configurationId)) return 'Unknown configurationId'
   const wrong = OPTIONAL_START_STRINGS.find((key) => key in body && typeof body[key] !== 'string')
   if (wrong !== undefined) return `${wrong} must be a string`
   if ('customFields' in body && !isStringMap(body.customFields)) return 'customFields must be an object of strings'
@@ -120,28 +125,4 @@ function findStartBodyProblem (contentType: string | undefined, body: unknown, c
 
 function isStringMap (value: unknown): boolean {
   return isObject(value) && Object.values(value).every((entry) => typeof entry === 'string')
-}
-
-/** Incode's error shape: `{ timestamp, status, error, message, path }`. */
-export function sendError (exchange: Exchange, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(exchange, status, {
-    timestamp: Date.now(),
-    status,
-    error: STATUS_CODES[status],
-    message,
-    path: exchange.recorded.path
-  }, headers)
-}
-
-function sendJson (exchange: Exchange, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  sendAnswer(exchange, status, JSON_TYPE, JSON.stringify(body), headers)
-}
-
-/** A normal answer: carries `Processing-Time` as Incode's do. */
-function sendAnswer (exchange: Exchange, status: number, contentType: string, payload: string, headers: Record<string, string> = {}): void {
-  send(exchange.res, status, {
-    'content-type': contentType,
-    'processing-time': String(Date.now() - exchange.recorded.receivedAt.getTime()),
-    ...headers
-  }, payload)
 }

@@ -1,25 +1,32 @@
-// The fake's lifecycle: listen, count sockets, record each request, hand it to a fault or an endpoint, close.
+// The fake as a test holds it: listen, count sockets, record each request, hand it to a fault or an endpoint, close.
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { answerAsIncode, sendError } from './endpoints.js'
-import type { IncodeAccount } from './endpoints.js'
+import { Agent } from 'undici'
+import type { IncodeAccount } from './account.js'
+import { AdminTokens } from './admin-tokens.js'
+import { answerAsIncode } from './endpoints.js'
 import { after, readBody, record, TOO_LARGE } from './exchange.js'
 import type { Exchange } from './exchange.js'
 import { FaultPlan, misbehave } from './faults.js'
 import { endIdleConnections, resolveIdleOptions } from './idle-connections.js'
+import { sendError } from './incode-http.js'
+import { completeSession } from './results.js'
 import { SessionRecords } from './session-records.js'
 import type {
+  CompleteOnboardingOptions,
   FakeIncode,
   FakeIncodeFault,
   FakeIncodeOptions,
   FakeSession,
   FaultTarget,
   RandomFaultOptions,
-  RecordedRequest
+  RecordedRequest,
+  WebhookDelivery
 } from './types.js'
+import { deliverWebhook, onboardingStatusEvent, resolveWebhook } from './webhooks.js'
 
 const DEFAULT_MAX_RECORDED = 5000
 
@@ -40,6 +47,9 @@ class FakeIncodeServer implements FakeIncode {
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   readonly #faults = new FaultPlan()
+  // Webhooks go out through their own agent, so close() can end them and their sockets.
+  readonly #webhookAgent = new Agent()
+  readonly #webhooksClosed = new AbortController()
   #url = ''
   #requestsReceived = 0
   #connectionsOpened = 0
@@ -59,7 +69,8 @@ class FakeIncodeServer implements FakeIncode {
       apiKey: this.apiKey,
       clientId: this.clientId,
       configurationIds,
-      sessions: new SessionRecords(this.sessions, this.#maxRecorded)
+      sessions: new SessionRecords(this.sessions, this.#maxRecorded),
+      admin: new AdminTokens({ ...options, maxRecorded: this.#maxRecorded })
     }
     const idle = resolveIdleOptions(options)
     this.#server = createServer()
@@ -69,6 +80,8 @@ class FakeIncodeServer implements FakeIncode {
   }
 
   get url (): string { return this.#url }
+  get adminEmail (): string { return this.#account.admin.email }
+  get adminPassword (): string { return this.#account.admin.password }
   get requestsReceived (): number { return this.#requestsReceived }
   get sessionsCreated (): number { return this.#account.sessions.created }
   get connectionsOpened (): number { return this.#connectionsOpened }
@@ -101,10 +114,26 @@ class FakeIncodeServer implements FakeIncode {
     this.#faults.clear()
   }
 
+  expireAdminTokens (): void {
+    this.#account.admin.clear()
+  }
+
+  async completeOnboarding (interviewId: string, options: CompleteOnboardingOptions = {}): Promise<WebhookDelivery[]> {
+    if (this.#closing !== undefined) throw new Error('completeOnboarding: the fake Incode API is closed')
+    const session = this.#account.sessions.get(interviewId)
+    if (session === undefined) throw new RangeError(`completeOnboarding: no session with interviewId ${interviewId}`)
+    const webhook = options.webhook === undefined ? undefined : resolveWebhook(options.webhook)
+    completeSession(session, options)
+    if (webhook === undefined) return []
+    const event = onboardingStatusEvent(session, this.clientId)
+    return await deliverWebhook(webhook, event, this.#webhookAgent, this.#webhooksClosed.signal)
+  }
+
   reset (): void {
     // Emptied in place, so a test holding `fake.requests` sees the reset.
     this.requests.length = 0
     this.#account.sessions.clear()
+    this.#account.admin.clear()
     this.clearFaults()
     this.#requestsReceived = 0
     this.#connectionsOpened = 0
@@ -117,6 +146,8 @@ class FakeIncodeServer implements FakeIncode {
   }
 
   async #shutDown (): Promise<void> {
+    this.#webhooksClosed.abort(new Error('The fake Incode API was closed'))
+    const agentClosed = this.#webhookAgent.destroy()
     const serverClosed = new Promise((resolve) => this.#server.close(resolve))
     // Destroying the sockets (forgotten idle ones too) closes their responses, which clears the
     // delay and trickle timers tied to them, and clears their idle timers: nothing is left to
@@ -125,7 +156,7 @@ class FakeIncodeServer implements FakeIncode {
       socket.destroy()
       return new Promise((resolve) => socket.once('close', resolve))
     })
-    await Promise.all([serverClosed, ...socketsClosed])
+    await Promise.all([agentClosed, serverClosed, ...socketsClosed])
   }
 
   #track (socket: Socket): void {

@@ -1,13 +1,18 @@
 // fastify-incode/testing: a fake Incode API for the package's tests, its benchmark and the host's tests.
 export { createFakeIncode } from './fake-incode.js'
 export type {
+  CompleteOnboardingOptions,
   FakeIncode,
   FakeIncodeFault,
   FakeIncodeOptions,
   FakeIncodePath,
+  FakeScore,
+  FakeScoreStatus,
   FakeSession,
+  FakeWebhookTarget,
   FaultTarget,
   IdleClose,
   RandomFaultOptions,
-  RecordedRequest
+  RecordedRequest,
+  WebhookDelivery
 } from './types.js'

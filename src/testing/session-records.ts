@@ -35,8 +35,8 @@ export class SessionRecords {
     return this.#byToken.get(token)
   }
 
-  has (interviewId: string): boolean {
-    return this.#byInterviewId.has(interviewId)
+  get (interviewId: string): FakeSession | undefined {
+    return this.#byInterviewId.get(interviewId)
   }
 
   clear (): void {

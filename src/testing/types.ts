@@ -2,7 +2,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface FakeIncodeOptions {
-  /** The key `/omni/start` accepts in `x-api-key`. Default: a random `fake-api-key-<hex>`. */
+  /**
+   * The key the API-key endpoints (`/omni/start`, `/executive/log-in`, `/omni/get/…`,
+   * `/omni/authentication/verify`) accept in `x-api-key`. Default: a random `fake-api-key-<hex>`.
+   */
   apiKey?: string
   /** When given, `/omni/start` answers 400 for any other `configurationId`. Default: any non-empty string. */
   configurationIds?: string[]
@@ -14,8 +17,9 @@ export interface FakeIncodeOptions {
   port?: number
   /**
    * How many of the newest requests `requests` keeps, and of the newest sessions `sessions`
-   * keeps; older ones are dropped. A dropped session's token is unknown again (401 on
-   * onboarding-url) and its onboarding page a 404. An integer ≥ 1; default 5000.
+   * keeps (and admin tokens the fake accepts); older ones are dropped. A dropped session's token
+   * is unknown again (401 on onboarding-url), its onboarding page a 404, and its interviewId
+   * unknown to `completeOnboarding`. An integer ≥ 1; default 5000.
    */
   maxRecorded?: number
   /**
@@ -32,6 +36,16 @@ export interface FakeIncodeOptions {
    * `activeConnections`.
    */
   idleClose?: IdleClose
+  /** The email `POST /executive/log-in` accepts. Default `'admin@fake-incode.test'`. */
+  adminEmail?: string
+  /** The password `POST /executive/log-in` accepts. Default: a random `fake-admin-password-<hex>`. */
+  adminPassword?: string
+  /**
+   * How long an admin token from `POST /executive/log-in` is accepted, in ms; its JWT-shaped
+   * claims say the same (`exp - iat`, rounded up to a second). An integer ≥ 1. Default 24 h, as
+   * Incode's. The newest `maxRecorded` tokens are kept; an older one is unknown (401).
+   */
+  adminTokenTtlMs?: number
 }
 
 /** `fin`: close the connection. `reset`: forget it, and answer whatever comes next with a TCP RST. */
@@ -61,6 +75,75 @@ export interface FakeSession {
   /** The `/omni/start` body as received. */
   body: Record<string, unknown>
   createdAt: Date
+  /** What `GET /omni/get/onboarding/status` answers: `'UNKNOWN'` until `completeOnboarding` sets it. */
+  onboardingStatus: string
+  /** The overall score: `{ status: 'UNKNOWN', value: '0.0' }` until `completeOnboarding` sets it. */
+  score: FakeScore
+  /**
+   * When `GET /omni/finish-status` was first called with this session's token (the user
+   * finished; Incode's scores are final from then on), undefined until then.
+   */
+  finishedByUserAt: Date | undefined
+}
+
+/** `OK`, `WARN`, `FAIL`, `UNKNOWN`, `MANUAL`, and other statuses Incode may add (`MANUAL_OK` …). */
+export type FakeScoreStatus = 'OK' | 'WARN' | 'FAIL' | 'UNKNOWN' | 'MANUAL' | (string & Record<never, never>)
+
+/** An overall score as Incode writes one: `value` is a number in a string, such as `'92.3'`. */
+export interface FakeScore {
+  status: FakeScoreStatus
+  value: string
+}
+
+export interface CompleteOnboardingOptions {
+  /** The session's new `onboardingStatus`, sent in the webhook. Default `'ONBOARDING_FINISHED'`. */
+  status?: string
+  /**
+   * The session's new overall score. Default `{ status: 'OK', value: '95.0' }`; without `value`:
+   * `'95.0'` for `OK`, `'75.0'` for `WARN`, `'30.0'` for `FAIL`, `'0.0'` for any other status.
+   */
+  score?: { status: FakeScoreStatus, value?: string }
+  /** Where and how to POST the onboarding-status webhook. Default: no webhook is sent. */
+  webhook?: FakeWebhookTarget
+}
+
+/**
+ * The webhook as Incode's dashboard configures it. Give `secretHeader`, `oauth`, both, or
+ * neither (an unauthenticated webhook, to test that the host refuses it).
+ */
+export interface FakeWebhookTarget {
+  /** An http(s) URL; anything else is a TypeError. */
+  url: string
+  /** A static header sent with every delivery, as the dashboard's custom headers are. */
+  secretHeader?: { name: string, value: string }
+  /**
+   * OAuth2 client credentials. Before each delivery (a fresh token every time, none cached), the
+   * fake POSTs `grant_type=client_credentials` form-encoded to `tokenUrl` (an http(s) URL) with
+   * `Authorization: Basic base64(clientId:clientSecret)`, reads `access_token` from the JSON
+   * answer, then sends the webhook with `Authorization: Bearer <access_token>`.
+   */
+  oauth?: { tokenUrl: string, clientId: string, clientSecret: string }
+  /** How many deliveries at most; a 2xx answer ends them. An integer ≥ 1. Default 2: Incode's one redelivery. */
+  attempts?: number
+  /** The wait between deliveries, in ms (Incode's redelivery, compressed). An integer ≥ 0. Default 10. */
+  retryDelayMs?: number
+  /** How long one delivery (token request and webhook together) may take, in ms. An integer ≥ 1. Default 5000. */
+  timeoutMs?: number
+}
+
+/** One delivery of a webhook, as `completeOnboarding` reports it. */
+export interface WebhookDelivery {
+  /** 1 for the first delivery, 2 for the redelivery … */
+  attempt: number
+  /**
+   * The webhook's answer status; the token endpoint's when getting the token failed (the
+   * webhook was then not sent); 0 when no answer came (network error, timeout, `close()`).
+   */
+  status: number
+  /** The answer's body as text; empty when no answer came. */
+  body: string
+  /** Why the delivery failed, when it did not end in a 2xx answer. */
+  error?: string
 }
 
 export interface FakeIncode {
@@ -68,6 +151,9 @@ export interface FakeIncode {
   readonly url: string
   readonly apiKey: string
   readonly clientId: string
+  /** The credentials `POST /executive/log-in` accepts. */
+  readonly adminEmail: string
+  readonly adminPassword: string
   /**
    * The newest `maxRecorded` requests received, in order, including rejected and faulted ones.
    * Always the same array: `reset()` empties it and the oldest are shifted out of it.
@@ -104,14 +190,43 @@ export interface FakeIncode {
   failRandomly (faults: FakeIncodeFault | FakeIncodeFault[], options: RandomFaultOptions): void
   /** Disarms every `failNext`, `failRandomly` and `failAlways` fault. */
   clearFaults (): void
-  /** Forgets requests, sessions, faults and every count (the peak restarts at the open count). */
+  /**
+   * Every admin token issued so far answers 401 from now on, as an expired one does, so a
+   * client's renewal on 401 can be tested. Log-ins after this get fresh tokens that work.
+   */
+  expireAdminTokens (): void
+  /**
+   * Finishes the session's onboarding as Incode's back end would: sets its `onboardingStatus`
+   * and `score` at once, then, when `options.webhook` is given, POSTs the onboarding-status
+   * webhook `{ interviewId, onboardingStatus, externalId, clientId, flowId }` as JSON
+   * (`externalId` is the session's `externalCustomerId`, left out when it had none; `flowId` its
+   * `configurationId`). A delivery fails on a non-2xx answer, a network error or a timeout,
+   * and is retried after `retryDelayMs` up to `attempts` deliveries in all. Resolves with every
+   * delivery in order (an empty array without a webhook). Rejects, changing nothing and sending
+   * nothing, with a RangeError for an interviewId the fake does not keep or a bad count, and a
+   * TypeError for a URL that is not http(s) or a header Node could not send. `close()` cuts a
+   * delivery short (reported with status 0) and stops the redeliveries; after `close()` it rejects.
+   */
+  completeOnboarding (interviewId: string, options?: CompleteOnboardingOptions): Promise<WebhookDelivery[]>
+  /** Forgets requests, sessions, admin tokens, faults and every count (the peak restarts at the open count). */
   reset (): void
-  /** Stops the server and destroys every open socket, hung ones too. Safe to call twice. */
+  /**
+   * Stops the server, destroys every open socket, hung ones too, and aborts webhook deliveries
+   * in progress. Safe to call twice.
+   */
   close (): Promise<void>
 }
 
 /** The Incode paths a fault can be aimed at. */
-export type FakeIncodePath = '/omni/start' | '/0/omni/onboarding-url'
+export type FakeIncodePath =
+  | '/omni/start'
+  | '/0/omni/onboarding-url'
+  | '/executive/log-in'
+  | '/omni/get/onboarding/status'
+  | '/omni/get/score'
+  | '/0/omni/get/score'
+  | '/omni/finish-status'
+  | '/omni/authentication/verify'
 
 export type FakeIncodeFault =
   /** Answer this status. An object body is sent as JSON, a string as text/plain, none as an empty body. */

@@ -1,0 +1,232 @@
+// completeOnboarding's webhook: what the host receives, static header or OAuth2, redeliveries, failures, close().
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import t from 'tap'
+import type { Test } from 'tap'
+import type { FakeIncode } from '../src/testing/index.js'
+import { closedPort } from './support/network.js'
+import { startAnswer, startFake, startSession } from './support/raw-http.js'
+import { until } from './support/wait.js'
+
+interface Received {
+  path: string
+  headers: IncomingHttpHeaders
+  body: string
+  at: number
+}
+
+/** What the host answers: a status and a body, or never a word. */
+type Reply = { status: number, body?: string } | 'hang'
+
+const SUCCESS = { status: 200, body: '{"success":true}' }
+
+/** A host that records every request and answers each path from its queue of replies, then 200 `{ success: true }`. */
+async function startHost (t: Test, replies: Record<string, Reply[]> = {}) {
+  const received: Received[] = []
+  const sockets = new Set<Socket>()
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => { body += String(chunk) })
+    req.on('end', () => {
+      const path = req.url as string
+      received.push({ path, headers: req.headers, body, at: Date.now() })
+      const reply = replies[path]?.shift() ?? SUCCESS
+      if (reply !== 'hang') res.writeHead(reply.status).end(reply.body ?? '')
+    })
+  })
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => {
+    server.closeAllConnections()
+    return new Promise((resolve) => server.close(resolve))
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { url, received, sockets, to: (path: string) => received.filter((request) => request.path === path) }
+}
+
+async function startedWith (fake: FakeIncode, body: Record<string, unknown>): Promise<string> {
+  return (await (await startSession(fake, body)).body.json() as { interviewId: string }).interviewId
+}
+
+t.test('a webhook with a static secret header: the JSON Incode sends, delivered once on a 2xx', async (t) => {
+  const fake = await startFake(t, { clientId: 'acme' })
+  const host = await startHost(t)
+  const interviewId = await startedWith(fake, { configurationId: 'flow-9', externalCustomerId: 'customer-7' })
+  const deliveries = await fake.completeOnboarding(interviewId, {
+    status: 'ID_VALIDATION_FINISHED',
+    webhook: { url: `${host.url}/hooks/incode`, secretHeader: { name: 'x-webhook-secret', value: 'shh' } }
+  })
+  t.same(deliveries, [{ attempt: 1, status: 200, body: '{"success":true}' }])
+  t.equal(host.received.length, 1)
+  const [webhook] = host.received
+  t.equal(webhook?.path, '/hooks/incode')
+  t.match(webhook?.headers, { 'content-type': 'application/json', 'x-webhook-secret': 'shh' })
+  t.equal(webhook?.headers.authorization, undefined)
+  t.equal(webhook?.body, JSON.stringify({
+    interviewId,
+    onboardingStatus: 'ID_VALIDATION_FINISHED',
+    externalId: 'customer-7',
+    clientId: 'acme',
+    flowId: 'flow-9'
+  }), 'the keys Incode sends, in its order')
+
+  const { interviewId: anonymous } = await startAnswer(fake)
+  await fake.completeOnboarding(anonymous, { webhook: { url: `${host.url}/plain` } })
+  t.same(JSON.parse(host.to('/plain')[0]?.body ?? ''), { interviewId: anonymous, onboardingStatus: 'ONBOARDING_FINISHED', clientId: 'acme', flowId: 'flow-1' },
+    'no externalId without an externalCustomerId; no secret header when none is set')
+  t.equal(host.to('/plain')[0]?.headers['x-webhook-secret'], undefined)
+})
+
+t.test('a failed delivery is made again after retryDelayMs, up to attempts', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t, {
+    '/once': [{ status: 500, body: 'boom' }],
+    '/never': [{ status: 500 }, { status: 503 }, { status: 400 }, { status: 302 }],
+    '/default': [{ status: 500 }, { status: 500 }, { status: 500 }]
+  })
+  const { interviewId } = await startAnswer(fake)
+
+  const once = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/once`, retryDelayMs: 50 } })
+  t.same(once, [
+    { attempt: 1, status: 500, body: 'boom', error: 'The webhook answered 500' },
+    { attempt: 2, status: 200, body: '{"success":true}' }
+  ])
+  const [first, second] = host.to('/once')
+  t.ok((second?.at ?? 0) - (first?.at ?? 0) >= 45, 'waited retryDelayMs between')
+  t.equal(second?.body, first?.body, 'the same event again')
+
+  const never = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/never`, attempts: 4, retryDelayMs: 0 } })
+  t.same(never.map((delivery) => [delivery.attempt, delivery.status]), [[1, 500], [2, 503], [3, 400], [4, 302]], 'anything but a 2xx fails')
+  t.equal(host.to('/never').length, 4)
+
+  const byDefault = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/default` } })
+  t.equal(byDefault.length, 2, 'Incode\'s one redelivery by default')
+  t.equal(host.to('/default').length, 2)
+})
+
+t.test('no answer: a timeout or a refused connection is status 0, and delivered again', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t, { '/slow': ['hang'] })
+  const { interviewId } = await startAnswer(fake)
+  const began = Date.now()
+  const slow = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/slow`, timeoutMs: 100 } })
+  t.match(slow, [
+    { attempt: 1, status: 0, body: '', error: /^TimeoutError: / },
+    { attempt: 2, status: 200, body: '{"success":true}' }
+  ])
+  t.ok(Date.now() - began >= 95, 'gave up after timeoutMs')
+
+  const refused = await fake.completeOnboarding(interviewId, { webhook: { url: `http://127.0.0.1:${await closedPort()}/hook`, attempts: 1 } })
+  t.match(refused, [{ attempt: 1, status: 0, body: '', error: /ECONNREFUSED/ }])
+  t.equal(refused.length, 1)
+})
+
+t.test('OAuth2: a client-credentials token before each delivery, then Authorization: Bearer', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t, {
+    '/token': [
+      { status: 200, body: '{"access_token":"first","token_type":"Bearer","expires_in":3600}' },
+      { status: 200, body: '{"access_token":"second","token_type":"Bearer","expires_in":3600}' }
+    ],
+    '/hook': [{ status: 401 }]
+  })
+  const { interviewId } = await startAnswer(fake)
+  const deliveries = await fake.completeOnboarding(interviewId, {
+    webhook: { url: `${host.url}/hook`, oauth: { tokenUrl: `${host.url}/token`, clientId: 'incode', clientSecret: 's3cret:x' } }
+  })
+  t.same(deliveries, [
+    { attempt: 1, status: 401, body: '', error: 'The webhook answered 401' },
+    { attempt: 2, status: 200, body: '{"success":true}' }
+  ])
+  t.same(host.received.map((request) => request.path), ['/token', '/hook', '/token', '/hook'], 'a fresh token for each delivery')
+  for (const tokenRequest of host.to('/token')) {
+    t.match(tokenRequest.headers, {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('incode:s3cret:x').toString('base64')}`
+    })
+    t.equal(tokenRequest.body, 'grant_type=client_credentials')
+  }
+  t.same(host.to('/hook').map((request) => request.headers.authorization), ['Bearer first', 'Bearer second'])
+  t.equal(host.to('/hook')[0]?.headers['content-type'], 'application/json')
+})
+
+t.test('OAuth2: a token endpoint that fails is a failed delivery, and the webhook is not sent', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t, {
+    '/token': [
+      { status: 401, body: '{"error":"invalid_client"}' },
+      { status: 200, body: '{"token_type":"Bearer"}' },
+      { status: 200, body: 'not json' },
+      { status: 200, body: '{"access_token":""}' },
+      { status: 200, body: 'null' }
+    ]
+  })
+  const { interviewId } = await startAnswer(fake)
+  const oauth = { tokenUrl: `${host.url}/token`, clientId: 'incode', clientSecret: 'wrong' }
+  const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/hook`, oauth, attempts: 5, retryDelayMs: 0 } })
+  const noToken = 'The token endpoint answered no access_token'
+  t.same(deliveries, [
+    { attempt: 1, status: 401, body: '{"error":"invalid_client"}', error: 'The token endpoint answered 401' },
+    { attempt: 2, status: 200, body: '{"token_type":"Bearer"}', error: noToken },
+    { attempt: 3, status: 200, body: 'not json', error: noToken },
+    { attempt: 4, status: 200, body: '{"access_token":""}', error: noToken },
+    { attempt: 5, status: 200, body: 'null', error: noToken }
+  ])
+  t.same(host.to('/hook'), [], 'never sent without a token')
+
+  const unreachable = { ...oauth, tokenUrl: `http://127.0.0.1:${await closedPort()}/token` }
+  const refused = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/hook`, oauth: unreachable, attempts: 1 } })
+  t.match(refused, [{ attempt: 1, status: 0, body: '', error: /ECONNREFUSED/ }])
+  t.same(host.to('/hook'), [])
+})
+
+t.test('a webhook Node or Incode could not send is refused before anything changes', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t)
+  const { interviewId } = await startAnswer(fake)
+  const url = `${host.url}/hook`
+  const oauth = { tokenUrl: `${host.url}/token`, clientId: 'a', clientSecret: 'b' }
+  const refused = [
+    { webhook: { url: 'ftp://host.example/hook' }, error: { name: 'TypeError', message: 'webhook.url must be an http(s) URL, got ftp://host.example/hook' } },
+    { webhook: { url: 'not a url' }, error: { name: 'TypeError', message: 'webhook.url must be an http(s) URL, got not a url' } },
+    { webhook: { url, oauth: { ...oauth, tokenUrl: 'file:///etc/passwd' } }, error: { name: 'TypeError', message: /^webhook\.oauth\.tokenUrl must be an http\(s\) URL/ } },
+    { webhook: { url, secretHeader: { name: 'bad header', value: 'x' } }, error: TypeError },
+    { webhook: { url, secretHeader: { name: 'x-secret', value: 'line\nbreak' } }, error: TypeError },
+    { webhook: { url, attempts: 0 }, error: { name: 'RangeError', message: `webhook.attempts must be an integer from 1 to ${2 ** 31 - 1}, got 0` } },
+    { webhook: { url, attempts: 1.5 }, error: RangeError },
+    { webhook: { url, retryDelayMs: -1 }, error: { name: 'RangeError', message: /^webhook\.retryDelayMs must be an integer from 0 to/ } },
+    { webhook: { url, timeoutMs: 0 }, error: { name: 'RangeError', message: /^webhook\.timeoutMs must be an integer from 1 to/ } },
+    { webhook: { url, timeoutMs: 2 ** 31 }, error: RangeError }
+  ]
+  for (const { webhook, error } of refused) {
+    await t.rejects(fake.completeOnboarding(interviewId, { status: 'EXPIRED', webhook }), error, webhook.url)
+  }
+  t.same(host.received, [], 'nothing sent')
+  t.equal(fake.sessions.get(interviewId)?.onboardingStatus, 'UNKNOWN', 'nothing changed')
+})
+
+t.test('close() aborts a delivery in progress and the redeliveries, and closes the webhook connections', async (t) => {
+  const fake = await startFake(t)
+  const host = await startHost(t, { '/hang': ['hang'], '/fail': [{ status: 500 }] })
+  const first = await startAnswer(fake)
+  const second = await startAnswer(fake)
+  const hanging = fake.completeOnboarding(first.interviewId, { webhook: { url: `${host.url}/hang`, timeoutMs: 60_000 } })
+  const waiting = fake.completeOnboarding(second.interviewId, { webhook: { url: `${host.url}/fail`, retryDelayMs: 60_000 } })
+  await until(() => host.received.length === 2, 'both webhooks to arrive')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.ok(host.sockets.size > 0, 'the deliveries hold connections')
+  const began = Date.now()
+  await fake.close()
+  t.match(await hanging, [{ attempt: 1, status: 0, body: '', error: 'Error: The fake Incode API was closed' }])
+  t.same(await waiting, [{ attempt: 1, status: 500, body: '', error: 'The webhook answered 500' }], 'no redelivery after close')
+  t.ok(Date.now() - began < 5000, 'at once, not after the timeout or the retry delay')
+  await until(() => host.sockets.size === 0, 'the webhook connections to close')
+  t.equal(host.received.length, 2)
+  await t.rejects(fake.completeOnboarding(first.interviewId), { message: 'completeOnboarding: the fake Incode API is closed' })
+})
