@@ -1,11 +1,14 @@
 import { Pool } from 'undici'
-import { InvalidParamsError } from './errors.js'
+import { AdminToken } from './admin-token.js'
+import { InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
-import { checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
+import { checkInterviewId, checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
 import { MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
   CallOptions,
   IncodeClientOptions,
+  IncodeScore,
+  OnboardingStatusResult,
   StartSessionOptions,
   StartSessionParams,
   StartSessionResult
@@ -33,6 +36,7 @@ export class IncodeClient {
   readonly retries: number
   readonly #apiKey: string
   readonly #transport: Transport
+  readonly #adminToken: AdminToken
 
   constructor (options: IncodeClientOptions) {
     const settings = resolveClientOptions(options)
@@ -53,6 +57,7 @@ export class IncodeClient {
       connect: { timeout: Math.max(1, Math.floor(timeout / (retries + 1))) }
     })
     this.#transport = new Transport({ origin, basePath, dispatcher, ownsDispatcher: settings.dispatcher === undefined, timeout, retries })
+    this.#adminToken = new AdminToken(settings.admin, async (email, password) => await this.#logIn(email, password))
   }
 
   /** Starts a new Incode session (`POST /omni/start`). Every call creates a session. */
@@ -99,6 +104,77 @@ export class IncodeClient {
       readResult: (answer) => isObject(answer) && isHttpUrl(answer.url) ? answer.url : undefined,
       signal: options.signal,
       keepWhenSent: false
+    })
+  }
+
+  /**
+   * The onboarding status of a session (`GET /omni/get/onboarding/status`), with the admin token.
+   * A read: retried after a reset or a 5xx too, as it creates nothing.
+   */
+  async getOnboardingStatus (interviewId: string, options: CallOptions = {}): Promise<OnboardingStatusResult> {
+    return await this.#adminRead('/omni/get/onboarding/status', interviewId, options,
+      (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined)
+  }
+
+  /** Incode's score of a session (`GET /omni/get/score`), with the admin token; a read, as above. */
+  async getScore (interviewId: string, options: CallOptions = {}): Promise<IncodeScore> {
+    return await this.#adminRead('/omni/get/score', interviewId, options,
+      (answer) => isObject(answer) && isObject(answer.overall) && typeof answer.overall.status === 'string' ? answer as IncodeScore : undefined)
+  }
+
+  /** A read authorised by the admin token; a 401 renews the token (when it can) and reads once more. */
+  async #adminRead<T> (path: string, interviewId: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
+    checkInterviewId(interviewId)
+    checkCallOptions(options)
+    const read = async (): Promise<T> => {
+      const token = await this.#adminToken.get()
+      try {
+        return await this.#transport.call({
+          request: {
+            method: 'GET',
+            path: `${path}?id=${encodeURIComponent(interviewId)}`,
+            headers: {
+              'x-api-key': this.#apiKey,
+              'api-version': API_VERSION,
+              'x-incode-hardware-id': token,
+              accept: 'application/json'
+            }
+          },
+          readResult,
+          signal: options.signal,
+          keepWhenSent: false,
+          idempotent: true
+        })
+      } catch (err) {
+        if (err instanceof UpstreamRejectedError && err.upstreamStatus === 401) this.#adminToken.refused(token)
+        throw err
+      }
+    }
+    try {
+      return await read()
+    } catch (err) {
+      if (!(err instanceof UpstreamRejectedError && err.upstreamStatus === 401 && this.#adminToken.renewable)) throw err
+      return await read()
+    }
+  }
+
+  async #logIn (email: string, password: string): Promise<string> {
+    return await this.#transport.call({
+      request: {
+        method: 'POST',
+        path: '/executive/log-in',
+        headers: {
+          'x-api-key': this.#apiKey,
+          'api-version': API_VERSION,
+          'content-type': 'application/json',
+          accept: 'application/json'
+        },
+        body: JSON.stringify({ email, password })
+      },
+      readResult: (answer) => isObject(answer) && isMatch(TOKEN, answer.token) ? answer.token : undefined,
+      keepWhenSent: false,
+      // A log-in creates nothing either: a token more or less changes nothing.
+      idempotent: true
     })
   }
 

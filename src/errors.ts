@@ -86,6 +86,18 @@ export const UpstreamTimeoutError = callError(
 export const CallNotSentError = callError(
   'FST_INCODE_CALL_NOT_SENT', 'The identity verification service could not be called in time; retry later', 503)
 
+export const AdminLoginFailedError = callError(
+  'FST_INCODE_ADMIN_LOGIN_FAILED', 'The identity verification service refused the administrator log-in', 502)
+
+export const WebhookUnauthorizedError = incodeError(
+  'FST_INCODE_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook credentials', 401)
+
+export const WebhookNotProcessedError = incodeError(
+  'FST_INCODE_WEBHOOK_NOT_PROCESSED', 'The webhook could not be processed; deliver it again', 500)
+
+export const WebhookRateLimitedError = incodeError(
+  'FST_INCODE_WEBHOOK_RATE_LIMITED', 'Too many webhook requests; retry later', 429)
+
 // The log line names the callback (`hook`); the browser learns only that the request could not finish.
 export const HookTimeoutError = incodeError(
   'FST_INCODE_HOOK_TIMEOUT', 'The request could not be completed in time', 500)

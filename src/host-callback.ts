@@ -1,6 +1,7 @@
 // Host code the plugin awaits (onSessionCreated, externalCustomerId, the rate limit's
 // keyGenerator …) runs under a deadline, with a signal it may use to cancel its work: no request
 // and no app.close() waits for ever on code the plugin does not own.
+import type { FastifyInstance } from 'fastify'
 import { HookTimeoutError } from './errors.js'
 import type { HostCallbackContext } from './types.js'
 
@@ -50,4 +51,15 @@ export class HostCallbacks {
     const reason = new DOMException('The server is closing', 'AbortError')
     for (const controller of this.#live) controller.abort(reason)
   }
+}
+
+/** The callbacks of one encapsulated context, told when the server starts closing. */
+export function hostCallbacksOf (fastify: FastifyInstance, timeout: number): HostCallbacks {
+  const callbacks = new HostCallbacks(timeout)
+  // So that a host's write can stop at once rather than hold the shutdown for hookTimeout.
+  fastify.addHook('preClose', function abortHostCallbacks (done) {
+    callbacks.abortAll()
+    done()
+  })
+  return callbacks
 }

@@ -7,6 +7,7 @@ export default fastifyIncode
 
 export { IncodeClient } from './client.js'
 export {
+  AdminLoginFailedError,
   CallNotSentError,
   HookTimeoutError,
   IncodeCallError,
@@ -22,7 +23,10 @@ export {
   UpstreamError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
-  UpstreamUnreachableError
+  UpstreamUnreachableError,
+  WebhookNotProcessedError,
+  WebhookRateLimitedError,
+  WebhookUnauthorizedError
 } from './errors.js'
 export type {
   CallOptions,
@@ -32,8 +36,14 @@ export type {
   IncodeClientOptions,
   IncodeRateLimitOptions,
   IncodeRouteOptions,
+  IncodeScore,
+  IncodeScoreValue,
   IncodeSession,
+  IncodeWebhookEvent,
+  IncodeWebhookOptions,
+  OnboardingStatusResult,
   OnSessionCreated,
+  OnWebhook,
   StartSessionOptions,
   StartSessionParams,
   StartSessionResult

@@ -11,7 +11,9 @@ import type {
   IncodeClientOptions,
   IncodeRateLimitOptions,
   IncodeRouteOptions,
-  OnSessionCreated
+  IncodeWebhookOptions,
+  OnSessionCreated,
+  OnWebhook
 } from './types.js'
 
 /** The client's options, checked, with their defaults settled. */
@@ -28,6 +30,7 @@ export interface ClientSettings {
   connections: number | null
   keepAliveTimeout: number
   dispatcher: Dispatcher | undefined
+  admin: { token?: string | undefined, email?: string | undefined, password?: string | undefined }
 }
 
 /** The rate-limit options with the plugin's own settled. */
@@ -45,18 +48,37 @@ export interface RouteSettings {
   routeOptions: IncodeRouteOptions
 }
 
+/** The webhook's settings, checked: at least one way to authenticate Incode. */
+export interface WebhookSettings {
+  onWebhook: OnWebhook
+  /** The header's name in lower case, as Node gives it. */
+  secretHeader: { name: string, value: string } | undefined
+  oauth: { clientId: string, clientSecret: string, tokenTtlSeconds: number } | undefined
+  rateLimit: false | CheckedRateLimitOptions
+}
+
 export interface PluginSettings {
   client: IncodeClientOptions
   routes: RouteSettings
+  webhook: WebhookSettings | undefined
   exposeRoutes: boolean
   routePrefix: string
 }
 
 const RATE_LIMIT_DEFAULTS = { max: 10, timeWindow: '1 minute', storeTimeout: 1000 }
+// Incode delivers one webhook per status change and one token request before each: generous.
+const WEBHOOK_RATE_LIMIT_DEFAULTS = { max: 300, timeWindow: '1 minute', storeTimeout: 1000 }
+const MIN_SECRET_LENGTH = 32
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/
+const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/
 const RATE_LIMIT_OWN_KEYS = ['global', 'hook', 'errorResponseBuilder']
 const ROUTE_OPTION_KEYS = new Set(['onRequest', 'preHandler', 'config', 'logLevel'])
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const DEFAULT_KEEP_ALIVE_TIMEOUT = 500
+const CLIENT_KEYS = [
+  'apiUrl', 'apiKey', 'configurationId', 'clientId', 'timeout', 'retries', 'connections', 'keepAliveTimeout',
+  'dispatcher', 'adminToken', 'adminEmail', 'adminPassword'
+] as const satisfies ReadonlyArray<keyof IncodeClientOptions>
 
 /** The plugin's options: the client's part (checked here too), the routes', and where they go. */
 export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
@@ -74,10 +96,11 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     rateLimit: checkRateLimit(options.rateLimit),
     routeOptions: checkRouteOptions(options.routeOptions)
   }
-  const { apiUrl, apiKey, configurationId, clientId, timeout, retries, connections, keepAliveTimeout, dispatcher } = options
   return {
-    client: { apiUrl, apiKey, configurationId, clientId, timeout, retries, connections, keepAliveTimeout, dispatcher },
+    // Only the client's own keys: the client never sees the hooks or the routes' settings.
+    client: Object.fromEntries(CLIENT_KEYS.map((key) => [key, options[key]])) as unknown as IncodeClientOptions,
     routes,
+    webhook: options.webhook === undefined ? undefined : checkWebhook(options.webhook),
     exposeRoutes: optionalBoolean('exposeRoutes', options.exposeRoutes, true),
     routePrefix
   }
@@ -100,7 +123,8 @@ export function resolveClientOptions (options: IncodeClientOptions): ClientSetti
     retries: optionalInteger('retries', options.retries, 2, 0),
     connections: options.connections === undefined ? null : optionalInteger('connections', options.connections, 0, 1),
     keepAliveTimeout: optionalInteger('keepAliveTimeout', options.keepAliveTimeout, DEFAULT_KEEP_ALIVE_TIMEOUT, 1),
-    dispatcher: options.dispatcher
+    dispatcher: options.dispatcher,
+    admin: checkAdmin(options)
   }
   if (options.dispatcher !== undefined && (!isObject(options.dispatcher) || typeof options.dispatcher.dispatch !== 'function')) {
     throw new InvalidOptionError('dispatcher', 'must be an undici Dispatcher')
@@ -185,24 +209,24 @@ function checkAllowedRedirectionUrls (value: unknown): URL[] {
   })
 }
 
-function checkRateLimit (value: unknown): false | CheckedRateLimitOptions {
+function checkRateLimit (value: unknown, name = 'rateLimit', defaults = RATE_LIMIT_DEFAULTS): false | CheckedRateLimitOptions {
   if (value === false) return false
-  if (value === undefined) return { ...RATE_LIMIT_DEFAULTS }
-  if (!isObject(value)) throw new InvalidOptionError('rateLimit', 'must be false or an object of @fastify/rate-limit options')
+  if (value === undefined) return { ...defaults }
+  if (!isObject(value)) throw new InvalidOptionError(name, 'must be false or an object of @fastify/rate-limit options')
   for (const key of RATE_LIMIT_OWN_KEYS) {
-    if (key in value) throw new InvalidOptionError(`rateLimit.${key}`, 'is set by fastify-incode and cannot be changed')
+    if (key in value) throw new InvalidOptionError(`${name}.${key}`, 'is set by fastify-incode and cannot be changed')
   }
-  const storeTimeout = optionalInteger('rateLimit.storeTimeout', value.storeTimeout, RATE_LIMIT_DEFAULTS.storeTimeout, 1)
+  const storeTimeout = optionalInteger(`${name}.storeTimeout`, value.storeTimeout, defaults.storeTimeout, 1)
   const { max, timeWindow } = value
   if (max !== undefined && typeof max !== 'function' && !(Number.isSafeInteger(max) && (max as number) >= 0)) {
-    throw new InvalidOptionError('rateLimit.max', 'must be a non-negative integer or a function')
+    throw new InvalidOptionError(`${name}.max`, 'must be a non-negative integer or a function')
   }
   if (timeWindow !== undefined && typeof timeWindow !== 'function' &&
       !(typeof timeWindow === 'number' && Number.isFinite(timeWindow) && timeWindow > 0) &&
       !(typeof timeWindow === 'string' && (parseDuration(timeWindow) ?? 0) > 0)) {
-    throw new InvalidOptionError('rateLimit.timeWindow', 'must be a positive number of ms, a duration such as "1 minute", or a function')
+    throw new InvalidOptionError(`${name}.timeWindow`, 'must be a positive number of ms, a duration such as "1 minute", or a function')
   }
-  return { ...RATE_LIMIT_DEFAULTS, ...value, storeTimeout }
+  return { ...defaults, ...value, storeTimeout }
 }
 
 function checkRouteOptions (value: unknown): IncodeRouteOptions {
@@ -227,4 +251,57 @@ function checkRouteOptions (value: unknown): IncodeRouteOptions {
     throw new InvalidOptionError('routeOptions.logLevel', 'must be a pino log level')
   }
   return value as IncodeRouteOptions
+}
+
+function checkAdmin (options: IncodeClientOptions): ClientSettings['admin'] {
+  const token = optionalString('adminToken', options.adminToken)
+  const email = optionalString('adminEmail', options.adminEmail)
+  const password = optionalString('adminPassword', options.adminPassword)
+  if ((email === undefined) !== (password === undefined)) {
+    throw new InvalidOptionError(email === undefined ? 'adminEmail' : 'adminPassword', 'must be set together with the other of adminEmail and adminPassword')
+  }
+  if (token !== undefined && email !== undefined) {
+    throw new InvalidOptionError('adminToken', 'and adminEmail/adminPassword are two ways to the admin token; set one of them')
+  }
+  return { token, email, password }
+}
+
+function checkWebhook (value: IncodeWebhookOptions): WebhookSettings {
+  if (!isObject(value)) throw new InvalidOptionError('webhook', 'must be an object')
+  const onWebhook = optionalFunction<OnWebhook>('webhook.onWebhook', value.onWebhook)
+  if (onWebhook === undefined) throw new InvalidOptionError('webhook.onWebhook', 'must be a function')
+  if (value.secretHeader === undefined && value.oauth === undefined) {
+    throw new InvalidOptionError('webhook', 'needs secretHeader or oauth: an unauthenticated webhook lets anyone mark a person verified')
+  }
+  return {
+    onWebhook,
+    secretHeader: value.secretHeader === undefined ? undefined : checkSecretHeader(value.secretHeader),
+    oauth: value.oauth === undefined ? undefined : checkOAuth(value.oauth),
+    rateLimit: checkRateLimit(value.rateLimit, 'webhook.rateLimit', WEBHOOK_RATE_LIMIT_DEFAULTS)
+  }
+}
+
+function checkSecretHeader (value: unknown): WebhookSettings['secretHeader'] {
+  if (!isObject(value)) throw new InvalidOptionError('webhook.secretHeader', 'must be { name, value }')
+  if (typeof value.name !== 'string' || !HEADER_NAME.test(value.name)) {
+    throw new InvalidOptionError('webhook.secretHeader.name', 'must be an HTTP header name')
+  }
+  return { name: value.name.toLowerCase(), value: checkSecret('webhook.secretHeader.value', value.value) }
+}
+
+function checkOAuth (value: unknown): WebhookSettings['oauth'] {
+  if (!isObject(value)) throw new InvalidOptionError('webhook.oauth', 'must be { clientId, clientSecret, tokenTtlSeconds? }')
+  return {
+    clientId: requireString('webhook.oauth.clientId', value.clientId),
+    clientSecret: checkSecret('webhook.oauth.clientSecret', value.clientSecret),
+    tokenTtlSeconds: optionalInteger('webhook.oauth.tokenTtlSeconds', value.tokenTtlSeconds, 3600, 1)
+  }
+}
+
+/** A shared secret: long enough not to be guessed, and sendable as a header value. */
+function checkSecret (name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || !HEADER_VALUE.test(value)) {
+    throw new InvalidOptionError(name, `must be at least ${MIN_SECRET_LENGTH} printable ASCII characters`)
+  }
+  return value
 }

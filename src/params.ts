@@ -68,6 +68,11 @@ export function normaliseRedirectionUrl (value: unknown): string {
   return url.href
 }
 
+/** An interviewId, about to become a query parameter. */
+export function checkInterviewId (value: unknown): string {
+  return checkPattern('interviewId', value, INTERVIEW_ID, 'must be an Incode interviewId (letters, digits, _ and -, at most 64)')
+}
+
 /** A session token, about to become a header. */
 export function checkToken (value: unknown): string {
   return checkPattern('token', value, TOKEN, `must be a session token (printable ASCII, at most ${MAX_TOKEN_LENGTH} characters)`)

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { IncodeClient } from './client.js'
 import { resolveOptions, type CheckedRateLimitOptions } from './options.js'
 import { incodeRoutes } from './routes.js'
+import { incodeWebhookRoutes } from './webhook.js'
 import type { FastifyIncodeOptions } from './types.js'
 
 declare module 'fastify' {
@@ -13,13 +14,17 @@ declare module 'fastify' {
 
 /** Resolves the options, decorates the instance with the client, and registers the routes. */
 export async function fastifyIncodePlugin (fastify: FastifyInstance, options: FastifyIncodeOptions): Promise<void> {
-  const { client: clientOptions, routes, exposeRoutes, routePrefix } = resolveOptions(options)
+  const { client: clientOptions, routes, webhook, exposeRoutes, routePrefix } = resolveOptions(options)
   const client = new IncodeClient(clientOptions)
   fastify.decorate('incode', client)
   fastify.addHook('onClose', async () => await client.close())
   if (exposeRoutes) {
     warnIfAnyClientChoosesItsIp(fastify, routes.rateLimit)
     await fastify.register(incodeRoutes, { prefix: routePrefix, client, owner: fastify, ...routes })
+  }
+  if (webhook !== undefined) {
+    // A context of its own: its body limit, parsers and rate limit are not the session routes'.
+    await fastify.register(incodeWebhookRoutes, { prefix: routePrefix, owner: fastify, hookTimeout: routes.hookTimeout, ...webhook })
   }
 }
 

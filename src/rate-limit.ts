@@ -6,7 +6,7 @@ import type {
   FastifyRateLimitStoreCtor,
   RateLimitPluginOptions
 } from '@fastify/rate-limit'
-import { RateLimitedError, RateLimitUnavailableError } from './errors.js'
+import { RateLimitedError, RateLimitUnavailableError, type IncodeErrorClass } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { CheckedRateLimitOptions } from './options.js'
 
@@ -127,7 +127,12 @@ class GuardedStore implements FastifyRateLimitStore {
 }
 
 /** The `@fastify/rate-limit` settings of the session-creating routes. */
-export function rateLimitSettings (options: CheckedRateLimitOptions, log: FastifyBaseLogger, callbacks: HostCallbacks): RateLimitPluginOptions {
+export function rateLimitSettings (
+  options: CheckedRateLimitOptions,
+  log: FastifyBaseLogger,
+  callbacks: HostCallbacks,
+  { hook = 'preHandler', LimitedError = RateLimitedError }: { hook?: 'onRequest' | 'preHandler', LimitedError?: IncodeErrorClass<Error> } = {}
+): RateLimitPluginOptions {
   const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
   // @fastify/rate-limit awaits these per request: each gets the host-callback deadline.
   for (const name of ['keyGenerator', 'max', 'timeWindow', 'allowList'] as const) {
@@ -153,8 +158,9 @@ export function rateLimitSettings (options: CheckedRateLimitOptions, log: Fastif
     ...rest,
     store: Store,
     global: true,
-    // After the host's own preHandler hooks, so a keyGenerator can use what its auth found.
-    hook: 'preHandler',
-    errorResponseBuilder: () => new RateLimitedError()
+    // Session routes: after the host's own preHandler hooks, so a keyGenerator can use what its
+    // auth found. The webhook: first of all, so that failed credentials count too.
+    hook,
+    errorResponseBuilder: () => new LimitedError()
   }
 }

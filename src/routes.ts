@@ -1,7 +1,5 @@
-import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type {
-  FastifyError,
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
@@ -14,15 +12,14 @@ import type { TSchema } from '@sinclair/typebox'
 import type { IncodeClient } from './client.js'
 import {
   ClientClosedError,
-  HookTimeoutError,
-  InvalidParamsError,
   isIncodeCallError,
   RedirectNotAllowedError,
   RedirectTooLongError,
   SessionNotRecordedError,
   UpstreamRejectedError
 } from './errors.js'
-import { HostCallbacks } from './host-callback.js'
+import { describeError, sendIncodeError } from './error-handler.js'
+import { hostCallbacksOf } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
 import type { RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
@@ -72,12 +69,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     else parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
   })
   fastify.setErrorHandler(sendIncodeError)
-  const callbacks = new HostCallbacks(settings.hookTimeout)
-  // So that a host's write can stop at once rather than hold the shutdown for hookTimeout.
-  fastify.addHook('preClose', function abortHostCallbacks (done) {
-    callbacks.abortAll()
-    done()
-  })
+  const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
   if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
 
   /**
@@ -246,39 +238,6 @@ function allowedRedirectionUrl (value: string, allowed: URL[]): string {
 /** `/app` allows `/app` and `/app/…` but not `/application`; `/app/` allows `/app/…`. */
 function isWithinPath (path: string, prefix: string): boolean {
   return prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(prefix + '/')
-}
-
-/** Answers the plugin's own errors in Fastify's shape; anything else goes to the host's handler. */
-function sendIncodeError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof ClientClosedError) {
-    // Nobody is left to read an answer; one is still sent so that Fastify ends the request (499 is
-    // nginx's "client closed request").
-    request.log.info('The client closed the connection before its answer')
-    return reply.code(499).send()
-  }
-  if (typeof error.code !== 'string' || !error.code.startsWith('FST_INCODE_') || error.statusCode === undefined) throw error
-  // The host's own code misbehaved: its operator must hear of it, in words that carry no data.
-  if (error instanceof HookTimeoutError) {
-    request.log.error({ code: error.code, hook: (error as { hook?: string }).hook }, 'A host callback did not settle within hookTimeout')
-  } else if (error instanceof InvalidParamsError) {
-    request.log.error({ code: error.code, cause: describeError(error) }, error.message)
-  }
-  return reply.code(error.statusCode).send({
-    statusCode: error.statusCode,
-    code: error.code,
-    error: STATUS_CODES[error.statusCode],
-    message: error.message
-  })
-}
-
-/** What identifies an error in a log line without its message, which may carry the host's data. */
-function describeError (error: unknown): { name?: string, code?: string } {
-  if (typeof error !== 'object' || error === null) return {}
-  const { name, code } = error as { name?: unknown, code?: unknown }
-  return {
-    ...(typeof name === 'string' ? { name } : {}),
-    ...(typeof code === 'string' ? { code } : {})
-  }
 }
 
 function elapsed (started: number): number {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './params.js'
+import { INTERVIEW_ID, LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './params.js'
 
 export const SessionRequestBody = Type.Object({
   language: Type.Optional(Type.String({
@@ -75,3 +75,30 @@ export function errorResponses (): Record<number, TSchema> {
     504: errorResponse('Incode did not answer within `timeout`.')
   }
 }
+
+// The webhook's body as Incode sends it: the two keys it documents as mandatory, three optional
+// ones the samples show, and whatever else it adds one day (kept, not refused).
+export const WebhookBody = Type.Object({
+  interviewId: Type.String({ pattern: INTERVIEW_ID.source, description: 'The session the event is about.', examples: ['660ee696a9b89db96502d8db'] }),
+  onboardingStatus: Type.String({
+    pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+    description: 'Where the onboarding stands.',
+    examples: ['ONBOARDING_FINISHED']
+  }),
+  externalId: Type.Optional(Type.String({ maxLength: 256, description: 'Your externalCustomerId, when the session had one.' })),
+  clientId: Type.Optional(Type.String({ maxLength: 256 })),
+  flowId: Type.Optional(Type.String({ maxLength: 256 }))
+}, { additionalProperties: true, description: 'Incode\'s onboarding-status webhook.' })
+export type WebhookRequest = Static<typeof WebhookBody>
+
+export const WebhookAnswer = Type.Object({ success: Type.Literal(true) }, { description: 'Processed: Incode does not deliver it again.' })
+
+export const WebhookTokenAnswer = Type.Object({
+  access_token: Type.String({ description: 'Send it as `Authorization: Bearer …` with each webhook.' }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds the token lives.', examples: [3600] })
+}, { description: 'OAuth2 client-credentials token (RFC 6749 §4.4).' })
+
+export const OAuthError = Type.Object({
+  error: Type.String({ examples: ['invalid_client'] })
+}, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })

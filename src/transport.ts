@@ -37,6 +37,11 @@ export interface CallPlan<T> {
   signal?: CallSignal | undefined
   /** Never abort the request once written (it creates something at Incode); see `onLate`. */
   keepWhenSent: boolean
+  /**
+   * A read, which creates nothing: also safe to send again after a written request failed
+   * (a reset, a timeout of the dispatcher's own, a 5xx). Default false.
+   */
+  idempotent?: boolean
   /** Receives a result that arrived after the call had already failed (deadline) or been aborted. */
   onLate?: ((value: T) => unknown) | undefined
 }
@@ -162,7 +167,7 @@ class Call<T> {
     const attempt = ++this.#attempts
     const { origin, basePath, dispatcher } = this.#settings
     const { method, path, headers, body } = this.#plan.request
-    this.#exchange = new Exchange((outcome) => this.#onOutcome(readOutcome(outcome, attempt, this.#plan.readResult)))
+    this.#exchange = new Exchange((outcome) => this.#onOutcome(readOutcome(outcome, attempt, this.#plan)))
     dispatcher.dispatch({ origin, path: basePath + path, method, headers, body }, this.#exchange)
   }
 
@@ -306,8 +311,18 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Classifies one request's outcome as SPEC §6 does. */
-function readOutcome<T> (outcome: Outcome, attempt: number, readResult: (body: unknown) => T | undefined): Attempt<T> {
+/** Classifies one request's outcome as SPEC §6 does; a read may also be sent again after a transient failure. */
+function readOutcome<T> (outcome: Outcome, attempt: number, plan: CallPlan<T>): Attempt<T> {
+  const result = classify(outcome, attempt, plan.readResult)
+  if (plan.idempotent === true && !result.ok && TRANSIENT.some((ErrorClass) => result.error instanceof ErrorClass)) {
+    return { ...result, retryable: true }
+  }
+  return result
+}
+
+const TRANSIENT: UpstreamErrorClass[] = [UpstreamTimeoutError, UpstreamUnreachableError, UpstreamError]
+
+function classify<T> (outcome: Outcome, attempt: number, readResult: (body: unknown) => T | undefined): Attempt<T> {
   const { status, error } = outcome
   if (error !== undefined) {
     const code = errorCode(error)

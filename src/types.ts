@@ -35,6 +35,14 @@ export interface IncodeClientOptions {
   keepAliveTimeout?: number
   /** Use this undici dispatcher (a proxy agent, a test double) instead of an own pool; it is never closed. */
   dispatcher?: Dispatcher
+  /**
+   * An Incode admin (executive) token for `getOnboardingStatus` and `getScore`. It lives 24 hours
+   * and is not renewed: prefer `adminEmail` and `adminPassword`.
+   */
+  adminToken?: string
+  /** With `adminPassword`: the client logs in (`POST /executive/log-in`) when it first needs an admin token, and renews it. */
+  adminEmail?: string
+  adminPassword?: string
 }
 
 export interface StartSessionParams {
@@ -57,6 +65,27 @@ export interface StartSessionResult {
   token: string
   interviewId: string
   [field: string]: unknown
+}
+
+/** Incode's onboarding-status answer: `onboardingStatus`, plus whatever else it sent. */
+export interface OnboardingStatusResult {
+  /** `ONBOARDING_FINISHED`, `ID_VALIDATION_FINISHED`, `MANUAL_REVIEW_APPROVED`, `EXPIRED`, … */
+  onboardingStatus: string
+  [field: string]: unknown
+}
+
+/** One score of Incode's score object: `value` as Incode sends it (a number as a string), and a status. */
+export interface IncodeScoreValue {
+  value?: string | number
+  /** `OK`, `WARN`, `FAIL`, `UNKNOWN`, `MANUAL`, `MANUAL_OK`, `MANUAL_FAIL`, `MANUAL_PENDING`, … */
+  status: string
+  [field: string]: unknown
+}
+
+/** Incode's score object (`GET /omni/get/score`): `overall`, and the modules' own blocks. */
+export interface IncodeScore {
+  overall: IncodeScoreValue
+  [module: string]: unknown
 }
 
 export interface CallOptions {
@@ -149,4 +178,42 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   rateLimit?: false | IncodeRateLimitOptions
   /** The host's hooks and settings for the routes, e.g. its authentication. */
   routeOptions?: IncodeRouteOptions
+  /** Receive Incode's onboarding-status webhooks at `{routePrefix}/webhook`. */
+  webhook?: IncodeWebhookOptions
+}
+
+/** The body of an onboarding-status webhook as Incode sends it; unknown keys are kept. */
+export interface IncodeWebhookEvent {
+  interviewId: string
+  /** `ONBOARDING_FINISHED`, `ID_VALIDATION_FINISHED`, `MANUAL_REVIEW_REJECTED`, `EXPIRED`, … */
+  onboardingStatus: string
+  /** Your `externalCustomerId`, when the session was started with one. */
+  externalId?: string
+  clientId?: string
+  flowId?: string
+  /**
+   * `interviewId:onboardingStatus`: the same for every redelivery of one event. Store it with a
+   * unique constraint and a redelivery changes nothing.
+   */
+  dedupeKey: string
+  [field: string]: unknown
+}
+
+export type OnWebhook = (
+  this: FastifyInstance, event: IncodeWebhookEvent, request: FastifyRequest, context: HostCallbackContext
+) => void | Promise<void>
+
+/** How Incode's dashboard authenticates its webhook calls: set at least one. */
+export interface IncodeWebhookOptions {
+  /** Awaited for every authenticated, valid webhook; a throw answers 500, so Incode delivers again. */
+  onWebhook: OnWebhook
+  /** A static header Incode sends ("custom headers" in the dashboard). `value`: at least 32 characters. */
+  secretHeader?: { name: string, value: string }
+  /**
+   * OAuth2 client credentials: Incode first asks `{routePrefix}/webhook/token` for a bearer
+   * token. `clientSecret`: at least 32 characters. `tokenTtlSeconds`: default 3600.
+   */
+  oauth?: { clientId: string, clientSecret: string, tokenTtlSeconds?: number }
+  /** The webhook routes' own limit, apart from session creation. Default `{ max: 300, timeWindow: '1 minute' }`. */
+  rateLimit?: false | IncodeRateLimitOptions
 }

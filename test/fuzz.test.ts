@@ -11,14 +11,16 @@ const ALLOWED = ['https://good.example.com/', 'https://app.example.com/flow']
 function allowedByModel (value: string): boolean {
   if (value.length > 2048 || !/^https?:\/\/[\x21-\x7e]+$/i.test(value) || !URL.canParse(value)) return false
   const url = new URL(value)
-  if (url.username !== '' || url.password !== '') return false
+  // What is sent is the normalised URL, so that is what must fit (issue 10).
+  if (url.username !== '' || url.password !== '' || url.href.length > 2048) return false
   return ALLOWED.map((entry) => new URL(entry)).some((entry) =>
     entry.origin === url.origin &&
     (entry.pathname.endsWith('/') ? url.pathname.startsWith(entry.pathname) : url.pathname === entry.pathname || url.pathname.startsWith(`${entry.pathname}/`)))
 }
 
 function acceptedByModel (raw: string | undefined): boolean {
-  if (raw === undefined) return true
+  // An empty body sent as JSON is what fetch sends for "no options" (issue 12).
+  if (raw === undefined || raw === '') return true
   let body: unknown
   try {
     body = JSON.parse(raw)
