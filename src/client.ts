@@ -2,10 +2,13 @@ import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
 import { InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
-import { checkInterviewId, checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
+import { checkFaceAuthentication, checkInterviewId, checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
 import { MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
   CallOptions,
+  FaceAuthenticationParams,
+  FaceAuthenticationResult,
+  FinishStatusResult,
   IncodeClientOptions,
   IncodeScore,
   OnboardingStatusResult,
@@ -108,6 +111,58 @@ export class IncodeClient {
   }
 
   /**
+   * Tells Incode the person has finished the flow (`GET /omni/finish-status`, with the session
+   * token): its scores are final from then on. Returns where to send the person and what to do.
+   */
+  async getFinishStatus (token: string, options: CallOptions = {}): Promise<FinishStatusResult> {
+    return await this.#sessionRead(token, '/omni/finish-status', options, readFinishStatus)
+  }
+
+  /** The score of the session the token belongs to (`GET /0/omni/get/score`), with that token alone. */
+  async getScoreForToken (token: string, options: CallOptions = {}): Promise<IncodeScore> {
+    return await this.#sessionRead(token, '/0/omni/get/score', options, readScore)
+  }
+
+  /**
+   * Checks a face log-in the Web SDK made (`POST /omni/authentication/verify`), with the admin
+   * token: `{ token, transactionId, interviewToken }` as the SDK's `renderLogin` gives them.
+   */
+  async verifyFaceAuthentication (params: FaceAuthenticationParams, options: CallOptions = {}): Promise<FaceAuthenticationResult> {
+    const body = checkFaceAuthentication(params)
+    checkCallOptions(options)
+    return await this.#withAdminToken(async (adminToken) => await this.#transport.call({
+      request: {
+        method: 'POST',
+        path: '/omni/authentication/verify',
+        headers: { ...this.#adminHeaders(adminToken), 'content-type': 'application/json' },
+        body: JSON.stringify(body)
+      },
+      readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
+      signal: options.signal,
+      keepWhenSent: false,
+      // A check creates nothing.
+      idempotent: true
+    }))
+  }
+
+  /** A read authorised by a session token: safe to send again. */
+  async #sessionRead<T> (token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
+    checkToken(token)
+    checkCallOptions(options)
+    return await this.#transport.call({
+      request: {
+        method: 'GET',
+        path,
+        headers: { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
+      },
+      readResult,
+      signal: options.signal,
+      keepWhenSent: false,
+      idempotent: true
+    })
+  }
+
+  /**
    * The onboarding status of a session (`GET /omni/get/onboarding/status`), with the admin token.
    * A read: retried after a reset or a 5xx too, as it creates nothing.
    */
@@ -118,44 +173,43 @@ export class IncodeClient {
 
   /** Incode's score of a session (`GET /omni/get/score`), with the admin token; a read, as above. */
   async getScore (interviewId: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#adminRead('/omni/get/score', interviewId, options,
-      (answer) => isObject(answer) && isObject(answer.overall) && typeof answer.overall.status === 'string' ? answer as IncodeScore : undefined)
+    return await this.#adminRead('/omni/get/score', interviewId, options, readScore)
   }
 
-  /** A read authorised by the admin token; a 401 renews the token (when it can) and reads once more. */
+  /** A read authorised by the admin token. */
   async #adminRead<T> (path: string, interviewId: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
     checkInterviewId(interviewId)
     checkCallOptions(options)
-    const read = async (): Promise<T> => {
+    return await this.#withAdminToken(async (token) => await this.#transport.call({
+      request: { method: 'GET', path: `${path}?id=${encodeURIComponent(interviewId)}`, headers: this.#adminHeaders(token) },
+      readResult,
+      signal: options.signal,
+      keepWhenSent: false,
+      idempotent: true
+    }))
+  }
+
+  /** Runs `call` with the admin token; a 401 renews the token (when it can) and runs it once more. */
+  async #withAdminToken<T> (call: (token: string) => Promise<T>): Promise<T> {
+    const attempt = async (): Promise<T> => {
       const token = await this.#adminToken.get()
       try {
-        return await this.#transport.call({
-          request: {
-            method: 'GET',
-            path: `${path}?id=${encodeURIComponent(interviewId)}`,
-            headers: {
-              'x-api-key': this.#apiKey,
-              'api-version': API_VERSION,
-              'x-incode-hardware-id': token,
-              accept: 'application/json'
-            }
-          },
-          readResult,
-          signal: options.signal,
-          keepWhenSent: false,
-          idempotent: true
-        })
+        return await call(token)
       } catch (err) {
-        if (err instanceof UpstreamRejectedError && err.upstreamStatus === 401) this.#adminToken.refused(token)
+        if (isRefusedToken(err)) this.#adminToken.refused(token)
         throw err
       }
     }
     try {
-      return await read()
+      return await attempt()
     } catch (err) {
-      if (!(err instanceof UpstreamRejectedError && err.upstreamStatus === 401 && this.#adminToken.renewable)) throw err
-      return await read()
+      if (!(isRefusedToken(err) && this.#adminToken.renewable)) throw err
+      return await attempt()
     }
+  }
+
+  #adminHeaders (token: string): Record<string, string> {
+    return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
   }
 
   async #logIn (email: string, password: string): Promise<string> {
@@ -185,6 +239,20 @@ export class IncodeClient {
   async close (): Promise<void> {
     await this.#transport.close()
   }
+}
+
+function readFinishStatus (answer: unknown): FinishStatusResult | undefined {
+  const valid = isObject(answer) && (answer.redirectionUrl === null || typeof answer.redirectionUrl === 'string') &&
+    typeof answer.action === 'string'
+  return valid ? answer as FinishStatusResult : undefined
+}
+
+function readScore (answer: unknown): IncodeScore | undefined {
+  return isObject(answer) && isObject(answer.overall) && typeof answer.overall.status === 'string' ? answer as IncodeScore : undefined
+}
+
+function isRefusedToken (err: unknown): boolean {
+  return err instanceof UpstreamRejectedError && err.upstreamStatus === 401
 }
 
 function isMatch (pattern: RegExp, value: unknown): value is string {

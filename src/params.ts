@@ -73,6 +73,16 @@ export function checkInterviewId (value: unknown): string {
   return checkPattern('interviewId', value, INTERVIEW_ID, 'must be an Incode interviewId (letters, digits, _ and -, at most 64)')
 }
 
+/** The face log-in the Web SDK made, as Incode's verify endpoint takes it. */
+export function checkFaceAuthentication (params: unknown): { transactionId: string, token: string, interviewToken: string } {
+  if (!isObject(params)) throw new InvalidParamsError('params', 'must be an object')
+  return {
+    transactionId: checkText('transactionId', params.transactionId, MAX_TOKEN_LENGTH),
+    token: checkToken(params.token),
+    interviewToken: checkPattern('interviewToken', params.interviewToken, TOKEN, 'must be printable ASCII, at most 4096 characters')
+  }
+}
+
 /** A session token, about to become a header. */
 export function checkToken (value: unknown): string {
   return checkPattern('token', value, TOKEN, `must be a session token (printable ASCII, at most ${MAX_TOKEN_LENGTH} characters)`)

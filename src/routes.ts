@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import type {
   FastifyInstance,
   FastifyReply,
@@ -10,21 +9,13 @@ import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import type { IncodeClient } from './client.js'
-import {
-  ClientClosedError,
-  isIncodeCallError,
-  RedirectNotAllowedError,
-  RedirectTooLongError,
-  SessionNotRecordedError,
-  UpstreamRejectedError
-} from './errors.js'
-import { describeError, sendIncodeError } from './error-handler.js'
+import { RedirectNotAllowedError, RedirectTooLongError } from './errors.js'
+import { sendIncodeError } from './error-handler.js'
 import { hostCallbacksOf } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
 import type { RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
-import { CallAbort } from './transport.js'
-import type { IncodeSession, StartSessionResult } from './types.js'
+import { callIncode, disconnectSignal, sessionStarter } from './session-starter.js'
 import {
   errorResponses,
   NoQuerystring,
@@ -72,68 +63,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
   if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
 
-  /**
-   * Starts a session, has the host record it, and returns it; every route begins here. A session
-   * Incode creates after the browser left or the deadline passed is recorded too, as undelivered.
-   */
-  async function startRecordedSession (
-    request: FastifyRequest,
-    body: SessionRequest = {},
-    route: IncodeSession['route'],
-    signal: CallAbort
-  ): Promise<StartSessionResult> {
-    const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
-    const externalCustomerId = await resolveExternalCustomerId(request)
-    const language = body.language ?? settings.language
-    const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => ({
-      interviewId: response.interviewId,
-      token: response.token,
-      configurationId: client.configurationId,
-      ...(externalCustomerId === undefined ? {} : { externalCustomerId }),
-      ...(redirectionUrl === undefined ? {} : { redirectionUrl }),
-      language,
-      createdAt: new Date(),
-      route,
-      delivered,
-      response
-    })
-
-    const started = performance.now()
-    const onLateSession = async (response: StartSessionResult): Promise<void> => {
-      request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started), delivered: false },
-        'Incode session created after its request had ended; recording it undelivered')
-      // recordSession has logged a failure already; nobody is left to answer.
-      await recordSession(request, describe(response, false)).catch(() => {})
-    }
-    const response = await callIncode(request, 'start', undefined,
-      async () => await client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
-    request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
-    await recordSession(request, describe(response, !signal.aborted))
-    return response
-  }
-
-  async function recordSession (request: FastifyRequest, session: IncodeSession): Promise<void> {
-    const { onSessionCreated } = settings
-    if (onSessionCreated === undefined) return
-    try {
-      await callbacks.run('onSessionCreated', (context) => onSessionCreated.call(settings.owner, session, request, context))
-    } catch (cause) {
-      // The host's error may quote what it was writing (the token, say): only what names the
-      // failure goes on the line.
-      request.log.error({ interviewId: session.interviewId, code: 'FST_INCODE_SESSION_NOT_RECORDED', cause: describeError(cause) },
-        'onSessionCreated failed: Incode created a session the host did not record')
-      throw new SessionNotRecordedError({ cause })
-    }
-  }
-
-  async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
-    const resolver = settings.externalCustomerId
-    const id = resolver === undefined ? undefined : await callbacks.run('externalCustomerId', (context) => resolver(request, context))
-    if (id !== undefined && (typeof id !== 'string' || id === '')) {
-      throw new TypeError('The externalCustomerId option must resolve to a non-empty string or undefined')
-    }
-    return id
-  }
+  const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks)
 
   /** Refuses a browser's redirectionUrl that is not allowed, and normalises one that is. */
   function checkRedirectionUrl (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -163,7 +93,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     schema: routeSchema('Start an Incode session for the Web SDK',
       'and returns the session token and interviewId.', SessionResponse)
   }, async (request, reply) => {
-    const { token, interviewId } = await startRecordedSession(request, request.body, 'sessions', disconnectSignal(reply))
+    const { token, interviewId } = await startRecordedSession(request, { route: 'sessions', body: request.body }, disconnectSignal(reply))
     return await reply.code(201).send({ token, interviewId })
   })
 
@@ -173,7 +103,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
       'then fetches the hosted onboarding URL of the session.', OnboardingUrlResponse)
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
-    const { token, interviewId } = await startRecordedSession(request, request.body, 'onboarding-url', signal)
+    const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url', body: request.body }, signal)
     const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
     return await reply.code(201).send({ interviewId, url })
   })
@@ -188,39 +118,6 @@ function routeSchema<Success extends TSchema> (summary: string, then: string, su
     body: SessionRequestBody,
     response: { 201: success, ...errorResponses() }
   }
-}
-
-/** Makes an Incode call and logs its failure with what an operator needs, and nothing secret. */
-async function callIncode<T> (
-  request: FastifyRequest, call: 'start' | 'onboarding-url', interviewId: string | undefined, send: () => Promise<T>
-): Promise<T> {
-  const started = performance.now()
-  try {
-    return await send()
-  } catch (err) {
-    if (isIncodeCallError(err)) {
-      // Incode refusing the call usually means a wrong key or flow id: an operator must act.
-      const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
-      request.log[level]({
-        code: err.code,
-        upstreamStatus: err.upstreamStatus,
-        incodeStatus: err.incodeStatus,
-        attempts: err.attempts,
-        durationMs: elapsed(started),
-        ...(interviewId === undefined ? {} : { interviewId })
-      }, `Incode ${call} call failed`)
-    }
-    throw err
-  }
-}
-
-/** Fires when the browser goes away before its answer; the transport's cheap signal. */
-function disconnectSignal (reply: FastifyReply): CallAbort {
-  const signal = new CallAbort()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) signal.abort(new ClientClosedError('The client closed the connection'))
-  })
-  return signal
 }
 
 function allowedRedirectionUrl (value: string, allowed: URL[]): string {
@@ -238,8 +135,4 @@ function allowedRedirectionUrl (value: string, allowed: URL[]): string {
 /** `/app` allows `/app` and `/app/…` but not `/application`; `/app/` allows `/app/…`. */
 function isWithinPath (path: string, prefix: string): boolean {
   return prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(prefix + '/')
-}
-
-function elapsed (started: number): number {
-  return Math.round(performance.now() - started)
 }

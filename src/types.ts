@@ -88,6 +88,25 @@ export interface IncodeScore {
   [module: string]: unknown
 }
 
+/** Incode's finish-status answer: where the flow sends the person, and what to do. */
+export interface FinishStatusResult {
+  redirectionUrl: string | null
+  action: string
+  [field: string]: unknown
+}
+
+/** What the Web SDK's face log-in (`renderLogin`) gives the front end, to verify on the back end. */
+export interface FaceAuthenticationParams {
+  token: string
+  transactionId: string
+  interviewToken: string
+}
+
+export interface FaceAuthenticationResult {
+  verified: boolean
+  [field: string]: unknown
+}
+
 export interface CallOptions {
   /**
    * Cancels the call while its request has not been written. Once written, a `getOnboardingUrl`
@@ -121,7 +140,13 @@ export interface IncodeSession {
   redirectionUrl?: string
   language: string
   createdAt: Date
-  route: 'sessions' | 'onboarding-url'
+  /** The route that started it: `start` is the compat routes' `GET /start`. */
+  route: 'sessions' | 'onboarding-url' | 'start'
+  /**
+   * Only from `GET /start` (compat routes): a fresh UUID v4 the front end passes to another
+   * device to resume this session. Store it with the token and interviewId for `resumeSession`.
+   */
+  uniqueId?: string
   /**
    * `false` when the browser will not get this session: it left, or the deadline passed, after
    * the request reached Incode, and Incode created the session anyway. Record it all the same.

@@ -9,7 +9,11 @@ import fastifyIncode, {
   UpstreamTimeoutError,
   UpstreamRejectedError,
   SessionNotRecordedError,
+  AdminLoginFailedError,
   type FastifyIncodeOptions,
+  type IncodeScore,
+  type IncodeWebhookEvent,
+  type OnboardingStatusResult,
   type HostCallbackContext,
   type IncodeSession,
   type StartSessionResult
@@ -39,7 +43,8 @@ const options: FastifyIncodeOptions = {
     expect(session).type.toBe<IncodeSession>()
     expect(session.interviewId).type.toBe<string>()
     expect(session.delivered).type.toBe<boolean>()
-    expect(session.route).type.toBe<'sessions' | 'onboarding-url'>()
+    expect(session.route).type.toBe<'sessions' | 'onboarding-url' | 'start'>()
+    expect(session.uniqueId).type.toBe<string | undefined>()
     expect(session.response).type.toBe<StartSessionResult>()
     expect(request).type.toBe<FastifyRequest>()
     expect(context).type.toBe<HostCallbackContext>()
@@ -77,6 +82,27 @@ expect(new SessionNotRecordedError({ cause: new Error('x') }).statusCode).type.t
 const unknownError: unknown = timeout
 if (isIncodeCallError(unknownError)) expect(unknownError).type.toBe<IncodeCallError>()
 if (unknownError instanceof IncodeCallError) expect(unknownError.attempts).type.toBe<number>()
+
+// Results and the webhook.
+expect(app.incode.getScore('660ee696a9b89db96502d8db')).type.toBe<Promise<IncodeScore>>()
+expect(app.incode.getOnboardingStatus('660ee696a9b89db96502d8db')).type.toBe<Promise<OnboardingStatusResult>>()
+expect(app.register(fastifyIncode, { ...required, adminEmail: 'a@b.c', adminPassword: 'p' })).type.not.toRaiseError()
+expect(app.register(fastifyIncode, {
+  ...required,
+  webhook: {
+    secretHeader: { name: 'x-secret', value: 's'.repeat(32) },
+    onWebhook: async function (event, request, { signal }) {
+      expect(this).type.toBe<FastifyInstance>()
+      expect(event).type.toBe<IncodeWebhookEvent>()
+      expect(event.dedupeKey).type.toBe<string>()
+      expect(request).type.toBe<FastifyRequest>()
+      expect(signal).type.toBe<AbortSignal>()
+    }
+  }
+})).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, webhook: { secretHeader: { name: 'x', value: 'y' } } })).type.toRaiseError()
+expect(new AdminLoginFailedError().code).type.toBe<'FST_INCODE_ADMIN_LOGIN_FAILED'>()
+expect(new AdminLoginFailedError()).type.toBeAssignableTo<IncodeCallError>()
 
 // The testing entry.
 expect(createFakeIncode()).type.toBe<Promise<FakeIncode>>()

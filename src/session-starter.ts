@@ -1,0 +1,118 @@
+// Starting a session the way every route does: the host's externalCustomerId, Incode's
+// /omni/start, the host's onSessionCreated; a session Incode creates after its browser left or
+// its deadline passed is recorded all the same, as undelivered.
+import { performance } from 'node:perf_hooks'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncodeClient } from './client.js'
+import { describeError } from './error-handler.js'
+import { ClientClosedError, isIncodeCallError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
+import type { HostCallbacks } from './host-callback.js'
+import type { RouteSettings } from './options.js'
+import type { SessionRequest } from './schemas.js'
+import { CallAbort } from './transport.js'
+import type { IncodeSession, StartSessionResult } from './types.js'
+
+export interface SessionStart {
+  route: IncodeSession['route']
+  body?: SessionRequest | undefined
+  /** Given to the host with the session (the compat routes' resume key). */
+  uniqueId?: string
+}
+
+export type StartRecordedSession = (request: FastifyRequest, start: SessionStart, signal: CallAbort) => Promise<StartSessionResult>
+
+export function sessionStarter (
+  client: IncodeClient, owner: FastifyInstance, settings: RouteSettings, callbacks: HostCallbacks
+): StartRecordedSession {
+  return async function startRecordedSession (request, { route, body = {}, uniqueId }, signal) {
+    const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
+    const externalCustomerId = await resolveExternalCustomerId(request)
+    const language = body.language ?? settings.language
+    const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => ({
+      interviewId: response.interviewId,
+      token: response.token,
+      configurationId: client.configurationId,
+      ...(externalCustomerId === undefined ? {} : { externalCustomerId }),
+      ...(redirectionUrl === undefined ? {} : { redirectionUrl }),
+      ...(uniqueId === undefined ? {} : { uniqueId }),
+      language,
+      createdAt: new Date(),
+      route,
+      delivered,
+      response
+    })
+
+    const started = performance.now()
+    const onLateSession = async (response: StartSessionResult): Promise<void> => {
+      request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started), delivered: false },
+        'Incode session created after its request had ended; recording it undelivered')
+      // recordSession has logged a failure already; nobody is left to answer.
+      await recordSession(request, describe(response, false)).catch(() => {})
+    }
+    const response = await callIncode(request, 'start', undefined,
+      async () => await client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
+    request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
+    await recordSession(request, describe(response, !signal.aborted))
+    return response
+  }
+
+  async function recordSession (request: FastifyRequest, session: IncodeSession): Promise<void> {
+    const { onSessionCreated } = settings
+    if (onSessionCreated === undefined) return
+    try {
+      await callbacks.run('onSessionCreated', (context) => onSessionCreated.call(owner, session, request, context))
+    } catch (cause) {
+      // The host's error may quote what it was writing (the token, say): only what names the
+      // failure goes on the line.
+      request.log.error({ interviewId: session.interviewId, code: 'FST_INCODE_SESSION_NOT_RECORDED', cause: describeError(cause) },
+        'onSessionCreated failed: Incode created a session the host did not record')
+      throw new SessionNotRecordedError({ cause })
+    }
+  }
+
+  async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
+    const resolver = settings.externalCustomerId
+    const id = resolver === undefined ? undefined : await callbacks.run('externalCustomerId', (context) => resolver(request, context))
+    if (id !== undefined && (typeof id !== 'string' || id === '')) {
+      throw new TypeError('The externalCustomerId option must resolve to a non-empty string or undefined')
+    }
+    return id
+  }
+}
+
+/** Makes an Incode call and logs its failure with what an operator needs, and nothing secret. */
+export async function callIncode<T> (
+  request: FastifyRequest, call: string, interviewId: string | undefined, send: () => Promise<T>
+): Promise<T> {
+  const started = performance.now()
+  try {
+    return await send()
+  } catch (err) {
+    if (isIncodeCallError(err)) {
+      // Incode refusing the call usually means a wrong key or flow id: an operator must act.
+      const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
+      request.log[level]({
+        code: err.code,
+        upstreamStatus: err.upstreamStatus,
+        incodeStatus: err.incodeStatus,
+        attempts: err.attempts,
+        durationMs: elapsed(started),
+        ...(interviewId === undefined ? {} : { interviewId })
+      }, `Incode ${call} call failed`)
+    }
+    throw err
+  }
+}
+
+/** Fires when the browser goes away before its answer; the transport's cheap signal. */
+export function disconnectSignal (reply: FastifyReply): CallAbort {
+  const signal = new CallAbort()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) signal.abort(new ClientClosedError('The client closed the connection'))
+  })
+  return signal
+}
+
+function elapsed (started: number): number {
+  return Math.round(performance.now() - started)
+}
