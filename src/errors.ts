@@ -98,6 +98,12 @@ export const WebhookNotProcessedError = incodeError(
 export const WebhookRateLimitedError = incodeError(
   'FST_INCODE_WEBHOOK_RATE_LIMITED', 'Too many webhook requests; retry later', 429)
 
+export const CrossSiteRefusedError = incodeError(
+  'FST_INCODE_CROSS_SITE_REFUSED', 'Requests from another site are refused', 403)
+
+export const UnknownUniqueIdError = incodeError(
+  'FST_INCODE_UNKNOWN_UNIQUE_ID', 'uniqueId does not name a session to resume', 400)
+
 // The log line names the callback (`hook`); the browser learns only that the request could not finish.
 export const HookTimeoutError = incodeError(
   'FST_INCODE_HOOK_TIMEOUT', 'The request could not be completed in time', 500)

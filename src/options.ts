@@ -13,7 +13,8 @@ import type {
   IncodeRouteOptions,
   IncodeWebhookOptions,
   OnSessionCreated,
-  OnWebhook
+  OnWebhook,
+  ResumeSession
 } from './types.js'
 
 /** The client's options, checked, with their defaults settled. */
@@ -46,6 +47,12 @@ export interface RouteSettings {
   allowedRedirectionUrls: URL[]
   rateLimit: false | CheckedRateLimitOptions
   routeOptions: IncodeRouteOptions
+  compatRoutes: boolean
+  resumeSession: ResumeSession | undefined
+  /** Origins (`scheme://host[:port]`) besides the app's own. */
+  allowedOrigins: Set<string>
+  /** Whether the client has an admin token (or credentials), which face log-in needs. */
+  faceAuthentication: boolean
 }
 
 /** The webhook's settings, checked: at least one way to authenticate Incode. */
@@ -94,7 +101,11 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
       : requireHttpUrl('redirectionUrl', options.redirectionUrl).href,
     allowedRedirectionUrls: checkAllowedRedirectionUrls(options.allowedRedirectionUrls),
     rateLimit: checkRateLimit(options.rateLimit),
-    routeOptions: checkRouteOptions(options.routeOptions)
+    routeOptions: checkRouteOptions(options.routeOptions),
+    compatRoutes: optionalBoolean('compatRoutes', options.compatRoutes, false),
+    resumeSession: optionalFunction<ResumeSession>('resumeSession', options.resumeSession),
+    allowedOrigins: checkAllowedOrigins(options.allowedOrigins),
+    faceAuthentication: options.adminToken !== undefined || options.adminEmail !== undefined
   }
   return {
     // Only the client's own keys: the client never sees the hooks or the routes' settings.
@@ -304,4 +315,16 @@ function checkSecret (name: string, value: unknown): string {
     throw new InvalidOptionError(name, `must be at least ${MIN_SECRET_LENGTH} printable ASCII characters`)
   }
   return value
+}
+
+function checkAllowedOrigins (value: unknown): Set<string> {
+  if (value === undefined) return new Set()
+  if (!Array.isArray(value)) throw new InvalidOptionError('allowedOrigins', 'must be an array of origins')
+  return new Set(value.map((entry: unknown, index) => {
+    const url = requireHttpUrl(`allowedOrigins[${index}]`, entry, 'an origin such as "https://app.example.com"')
+    if (url.origin !== String(entry).replace(/\/$/, '')) {
+      throw new InvalidOptionError(`allowedOrigins[${index}]`, 'must be an origin such as "https://app.example.com", without a path')
+    }
+    return url.origin
+  }))
 }

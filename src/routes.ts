@@ -16,6 +16,7 @@ import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
 import type { RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { callIncode, disconnectSignal, sessionStarter } from './session-starter.js'
+import { incodeCompatRoutes } from './compat-routes.js'
 import {
   errorResponses,
   NoQuerystring,
@@ -107,6 +108,13 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
     return await reply.code(201).send({ interviewId, url })
   })
+
+  if (settings.compatRoutes) {
+    // A context of their own: they also parse JSON sent as text/plain, which these routes refuse.
+    await fastify.register(incodeCompatRoutes, {
+      client, owner: settings.owner, settings, callbacks, startRecordedSession, faceAuthentication: settings.faceAuthentication
+    })
+  }
 }
 
 /** The schema of a session-creating route; `then` completes its description. */

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { INTERVIEW_ID, LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './params.js'
+import { INTERVIEW_ID, LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN, TOKEN } from './params.js'
 
 export const SessionRequestBody = Type.Object({
   language: Type.Optional(Type.String({
@@ -102,3 +102,51 @@ export const WebhookTokenAnswer = Type.Object({
 export const OAuthError = Type.Object({
   error: Type.String({ examples: ['invalid_client'] })
 }, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })
+
+// Incode's sample front ends (SPEC §10): the shapes they send and read.
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
+const sessionToken = Type.String({ pattern: TOKEN.source, description: 'The session token the front end holds.' })
+const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v4 naming a stored session.', examples: ['0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10'] })
+
+export const StartQuery = Type.Object({
+  uniqueId: Type.Optional(uniqueId),
+  uuid: Type.Optional({ ...uniqueId, description: 'The same as uniqueId, as the Vite sample names it.' })
+}, { additionalProperties: false })
+export type StartQueryValue = Static<typeof StartQuery>
+
+export const StartAnswer = Type.Object({
+  token: Type.String(),
+  interviewId,
+  uniqueId: Type.String({ description: 'Pass it to another device to resume this session.' }),
+  uuid: Type.String({ description: 'The same as uniqueId (the samples disagree on the name).' })
+}, { additionalProperties: false })
+
+export const CompatOnboardingUrlAnswer = Type.Object({
+  success: Type.Literal(true),
+  token: Type.String(),
+  interviewId,
+  url: Type.String()
+}, { additionalProperties: false })
+
+export const FinishBody = Type.Object({ token: sessionToken }, { additionalProperties: false })
+export const FinishAnswer = Type.Object({
+  redirectionUrl: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String()
+}, { additionalProperties: false })
+
+export const FetchScoreHeaders = Type.Object({ 'x-token': sessionToken })
+export const FetchScoreQuery = Type.Object({
+  interviewId: Type.Optional(Type.String({ description: 'Sent by some samples; ignored: the token names the session.' }))
+}, { additionalProperties: false })
+export const FetchScoreAnswer = Type.Object({
+  success: Type.Literal(true),
+  score: Type.Union([Type.Literal('OK'), Type.Literal('FAIL')], { description: '`OK` when Incode\'s overall status is OK, else `FAIL`.' }),
+  overall: Type.Object({ value: Type.Optional(Type.Union([Type.String(), Type.Number()])), status: Type.String() })
+}, { additionalProperties: false })
+
+export const AuthBody = Type.Object({
+  token: sessionToken,
+  transactionId: Type.String({ minLength: 1, maxLength: 4096 }),
+  interviewToken: Type.String({ pattern: TOKEN.source })
+}, { additionalProperties: false })
+export const AuthAnswer = Type.Object({ verified: Type.Boolean() }, { additionalProperties: false })

@@ -205,6 +205,26 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   routeOptions?: IncodeRouteOptions
   /** Receive Incode's onboarding-status webhooks at `{routePrefix}/webhook`. */
   webhook?: IncodeWebhookOptions
+  /**
+   * Also serve the paths Incode's sample front ends call (`GET /start`, `GET /onboarding-url`,
+   * `POST /finish`, `GET /fetch-score`, `POST /auth`), with the same hook, limit and errors.
+   * Default `false`.
+   */
+  compatRoutes?: boolean
+  /** Looks up a session by the `uniqueId` `onSessionCreated` received, for `GET /start?uniqueId=`. */
+  resumeSession?: ResumeSession
+  /** Origins besides the app's own whose pages may call the compat routes (`https://app.example.com`). */
+  allowedOrigins?: string[]
+}
+
+/** The session stored under `uniqueId`, or `undefined` when there is none. */
+export type ResumeSession = (
+  this: FastifyInstance, uniqueId: string, request: FastifyRequest, context: HostCallbackContext
+) => ResumedSession | undefined | Promise<ResumedSession | undefined>
+
+export interface ResumedSession {
+  token: string
+  interviewId: string
 }
 
 /** The body of an onboarding-status webhook as Incode sends it; unknown keys are kept. */

@@ -1,0 +1,164 @@
+// The paths Incode's sample front ends call (SPEC §10), so that they work unchanged, through the
+// same session start, hook, limit and errors as the POST routes. GET and text/plain are what any
+// other site's page can send with a user's cookies and no CORS preflight, so a browser's
+// cross-site request is refused before anything runs.
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { IncodeClient } from './client.js'
+import { CrossSiteRefusedError, UnknownUniqueIdError } from './errors.js'
+import type { HostCallbacks } from './host-callback.js'
+import type { RouteSettings } from './options.js'
+import { INTERVIEW_ID, isObject, TOKEN } from './params.js'
+import {
+  AuthAnswer,
+  AuthBody,
+  CompatOnboardingUrlAnswer,
+  FetchScoreAnswer,
+  FetchScoreHeaders,
+  FetchScoreQuery,
+  FinishAnswer,
+  FinishBody,
+  NoQuerystring,
+  StartAnswer,
+  StartQuery
+} from './schemas.js'
+import { callIncode, disconnectSignal, type StartRecordedSession } from './session-starter.js'
+import type { ResumedSession } from './types.js'
+
+export interface CompatRoutesOptions {
+  client: IncodeClient
+  owner: FastifyInstance
+  settings: RouteSettings
+  callbacks: HostCallbacks
+  startRecordedSession: StartRecordedSession
+  /** Whether the client has an admin token, which `POST /auth` needs. */
+  faceAuthentication: boolean
+}
+
+export async function incodeCompatRoutes (instance: FastifyInstance, options: CompatRoutesOptions): Promise<void> {
+  const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const { client, owner, settings, callbacks, startRecordedSession } = options
+  const { routeOptions } = settings
+
+  // The samples POST a JSON string with no content type, which fetch sends as text/plain.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
+
+  function refuseCrossSite (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (isCrossSite(request, settings.allowedOrigins)) {
+      request.log.info({ origin: request.headers.origin, secFetchSite: request.headers['sec-fetch-site'] }, 'Cross-site request refused')
+      done(new CrossSiteRefusedError())
+    } else {
+      done()
+    }
+  }
+
+  /** The host's hooks after the cross-site check; `creates`: counted by the session limit. */
+  const shared = (creates: boolean) => ({
+    onRequest: [refuseCrossSite, routeOptions.onRequest ?? []].flat(),
+    preHandler: [routeOptions.preHandler ?? []].flat(),
+    config: { ...routeOptions.config, ...(creates ? {} : { rateLimit: false as const }) },
+    ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })
+  })
+
+  fastify.get('/start', {
+    ...shared(true),
+    schema: {
+      summary: 'Start (or resume) an Incode session, as Incode\'s sample front ends ask',
+      description: 'Without a uniqueId: a new session, recorded by the host with a fresh uniqueId. With one: the session the host stored under it.',
+      querystring: StartQuery,
+      response: { 200: StartAnswer }
+    }
+  }, async (request, reply) => {
+    const given = request.query.uniqueId ?? request.query.uuid
+    if (given !== undefined) {
+      const { token, interviewId } = await resume(request, given.toLowerCase())
+      request.log.info({ interviewId }, 'Incode session resumed')
+      return { token, interviewId, uniqueId: given, uuid: given }
+    }
+    const uniqueId = randomUUID()
+    const { token, interviewId } = await startRecordedSession(request, { route: 'start', uniqueId }, disconnectSignal(reply))
+    return { token, interviewId, uniqueId, uuid: uniqueId }
+  })
+
+  async function resume (request: FastifyRequest, uniqueId: string): Promise<ResumedSession> {
+    const { resumeSession } = settings
+    if (resumeSession === undefined) throw new UnknownUniqueIdError()
+    const stored: unknown = await callbacks.run('resumeSession', (context) => resumeSession.call(owner, uniqueId, request, context))
+    if (stored === undefined || stored === null) throw new UnknownUniqueIdError()
+    if (!isObject(stored) || typeof stored.token !== 'string' || !TOKEN.test(stored.token) ||
+        typeof stored.interviewId !== 'string' || !INTERVIEW_ID.test(stored.interviewId)) {
+      throw new TypeError('The resumeSession option must resolve to { token, interviewId } or undefined')
+    }
+    return { token: stored.token, interviewId: stored.interviewId }
+  }
+
+  fastify.get('/onboarding-url', {
+    ...shared(true),
+    schema: {
+      summary: 'Start an Incode session and get its hosted onboarding URL, as Incode\'s sample front ends ask',
+      querystring: NoQuerystring,
+      response: { 200: CompatOnboardingUrlAnswer }
+    }
+  }, async (request, reply) => {
+    const signal = disconnectSignal(reply)
+    const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url' }, signal)
+    const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
+    return { success: true as const, token, interviewId, url }
+  })
+
+  fastify.post('/finish', {
+    ...shared(false),
+    schema: {
+      summary: 'Tell Incode the person finished the flow (finish-status), as Incode\'s sample front ends ask',
+      querystring: NoQuerystring,
+      body: FinishBody,
+      response: { 200: FinishAnswer }
+    }
+  }, async (request) => {
+    const { redirectionUrl, action } = await callIncode(request, 'finish-status', undefined,
+      async () => await client.getFinishStatus(request.body.token))
+    return { redirectionUrl, action }
+  })
+
+  fastify.get('/fetch-score', {
+    ...shared(false),
+    schema: {
+      summary: 'The score of the session whose token the caller holds, as Incode\'s sample front ends ask',
+      headers: FetchScoreHeaders,
+      querystring: FetchScoreQuery,
+      response: { 200: FetchScoreAnswer }
+    }
+  }, async (request) => {
+    // The token names the session: a caller sees only the score of a session it holds.
+    const { overall } = await callIncode(request, 'score', undefined, async () => await client.getScoreForToken(request.headers['x-token']))
+    return { success: true as const, score: overall.status === 'OK' ? 'OK' as const : 'FAIL' as const, overall }
+  })
+
+  if (options.faceAuthentication) {
+    fastify.post('/auth', {
+      ...shared(false),
+      schema: {
+        summary: 'Verify a face log-in made with the Web SDK, as Incode\'s sample front ends ask',
+        querystring: NoQuerystring,
+        body: AuthBody,
+        response: { 200: AuthAnswer }
+      }
+    }, async (request) => {
+      const { verified } = await callIncode(request, 'authentication-verify', undefined,
+        async () => await client.verifyFaceAuthentication(request.body))
+      return { verified }
+    })
+  }
+}
+
+/**
+ * A browser's request from another site: an `Origin` that is neither this app's nor allowed, or
+ * `Sec-Fetch-Site: cross-site` without an allowed `Origin`. Servers and curl send neither header.
+ */
+function isCrossSite (request: FastifyRequest, allowedOrigins: Set<string>): boolean {
+  const origin = request.headers.origin
+  if (origin !== undefined) return origin !== `${request.protocol}://${request.host}` && !allowedOrigins.has(origin)
+  return request.headers['sec-fetch-site'] === 'cross-site'
+}
