@@ -193,6 +193,12 @@ t.test('the compat routes keep the §6 errors: a failing Incode is a 502 with a 
   t.equal((await call(host.url, '/incode/finish', { method: 'POST', headers: textPlain, body: 'not json' })).status, 400)
 })
 
+t.test('routeOptions reach the compat routes too: the host\'s log level', async (t) => {
+  const host = await compatHost(t, { plugin: { routeOptions: { logLevel: 'warn' } } })
+  t.equal((await call(host.url, '/incode/start')).status, 200)
+  t.notOk(host.logs.records.some((record) => record.msg === 'Incode session created'), 'the info line is below the routes\' level')
+})
+
 t.test('without compatRoutes none of these paths exist', async (t) => {
   const host = await startHost(t)
   for (const path of ['/incode/start', '/incode/onboarding-url', '/incode/fetch-score']) {
