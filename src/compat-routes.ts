@@ -11,6 +11,7 @@ import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
 import { INTERVIEW_ID, isObject, TOKEN } from './params.js'
 import {
+  errorResponses,
   AuthAnswer,
   AuthBody,
   CompatOnboardingUrlAnswer,
@@ -65,10 +66,12 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   fastify.get('/start', {
     ...shared(true),
     schema: {
+      operationId: 'incodeCompatStart',
+      tags: settings.tags,
       summary: 'Start (or resume) an Incode session, as Incode\'s sample front ends ask',
       description: 'Without a uniqueId: a new session, recorded by the host with a fresh uniqueId. With one: the session the host stored under it.',
       querystring: StartQuery,
-      response: { 200: StartAnswer }
+      response: { 200: StartAnswer, ...errorResponses([400, 403, 429, 500, 502, 503, 504]) }
     }
   }, async (request, reply) => {
     const given = request.query.uniqueId ?? request.query.uuid
@@ -97,9 +100,11 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   fastify.get('/onboarding-url', {
     ...shared(true),
     schema: {
+      operationId: 'incodeCompatOnboardingUrl',
+      tags: settings.tags,
       summary: 'Start an Incode session and get its hosted onboarding URL, as Incode\'s sample front ends ask',
       querystring: NoQuerystring,
-      response: { 200: CompatOnboardingUrlAnswer }
+      response: { 200: CompatOnboardingUrlAnswer, ...errorResponses([400, 403, 429, 500, 502, 503, 504]) }
     }
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
@@ -111,10 +116,12 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   fastify.post('/finish', {
     ...shared(false),
     schema: {
+      operationId: 'incodeCompatFinish',
+      tags: settings.tags,
       summary: 'Tell Incode the person finished the flow (finish-status), as Incode\'s sample front ends ask',
       querystring: NoQuerystring,
       body: FinishBody,
-      response: { 200: FinishAnswer }
+      response: { 200: FinishAnswer, ...errorResponses([400, 403, 413, 502, 503, 504]) }
     }
   }, async (request) => {
     const { redirectionUrl, action } = await callIncode(request, 'finish-status', undefined,
@@ -125,10 +132,12 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   fastify.get('/fetch-score', {
     ...shared(false),
     schema: {
+      operationId: 'incodeCompatFetchScore',
+      tags: settings.tags,
       summary: 'The score of the session whose token the caller holds, as Incode\'s sample front ends ask',
       headers: FetchScoreHeaders,
       querystring: FetchScoreQuery,
-      response: { 200: FetchScoreAnswer }
+      response: { 200: FetchScoreAnswer, ...errorResponses([400, 403, 502, 503, 504]) }
     }
   }, async (request) => {
     // The token names the session: a caller sees only the score of a session it holds.
@@ -140,10 +149,12 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     fastify.post('/auth', {
       ...shared(false),
       schema: {
+        operationId: 'incodeCompatAuth',
+        tags: settings.tags,
         summary: 'Verify a face log-in made with the Web SDK, as Incode\'s sample front ends ask',
         querystring: NoQuerystring,
         body: AuthBody,
-        response: { 200: AuthAnswer }
+        response: { 200: AuthAnswer, ...errorResponses([400, 403, 413, 502, 503, 504]) }
       }
     }, async (request) => {
       const { verified } = await callIncode(request, 'authentication-verify', undefined,

@@ -6,6 +6,7 @@ export const fastifyIncode = fp(fastifyIncodePlugin, { name: 'fastify-incode', f
 export default fastifyIncode
 
 export { IncodeClient } from './client.js'
+export { incodeOpenApi } from './openapi.js'
 export {
   AdminLoginFailedError,
   CallNotSentError,

@@ -47,6 +47,8 @@ export interface RouteSettings {
   allowedRedirectionUrls: URL[]
   rateLimit: false | CheckedRateLimitOptions
   routeOptions: IncodeRouteOptions
+  /** OpenAPI tags of every route. */
+  tags: string[]
   compatRoutes: boolean
   resumeSession: ResumeSession | undefined
   /** Origins (`scheme://host[:port]`) besides the app's own. */
@@ -79,7 +81,7 @@ const MIN_SECRET_LENGTH = 32
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/
 const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/
 const RATE_LIMIT_OWN_KEYS = ['global', 'hook', 'errorResponseBuilder']
-const ROUTE_OPTION_KEYS = new Set(['onRequest', 'preHandler', 'config', 'logLevel'])
+const ROUTE_OPTION_KEYS = new Set(['onRequest', 'preHandler', 'config', 'logLevel', 'tags'])
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const DEFAULT_KEEP_ALIVE_TIMEOUT = 500
 const CLIENT_KEYS = [
@@ -102,6 +104,7 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     allowedRedirectionUrls: checkAllowedRedirectionUrls(options.allowedRedirectionUrls),
     rateLimit: checkRateLimit(options.rateLimit),
     routeOptions: checkRouteOptions(options.routeOptions),
+    tags: options.routeOptions?.tags ?? ['incode'],
     compatRoutes: optionalBoolean('compatRoutes', options.compatRoutes, false),
     resumeSession: optionalFunction<ResumeSession>('resumeSession', options.resumeSession),
     allowedOrigins: checkAllowedOrigins(options.allowedOrigins),
@@ -244,7 +247,7 @@ function checkRouteOptions (value: unknown): IncodeRouteOptions {
   if (value === undefined) return {}
   if (!isObject(value)) throw new InvalidOptionError('routeOptions', 'must be an object')
   for (const key of Object.keys(value)) {
-    if (!ROUTE_OPTION_KEYS.has(key)) throw new InvalidOptionError(`routeOptions.${key}`, 'is not supported; use onRequest, preHandler, config or logLevel')
+    if (!ROUTE_OPTION_KEYS.has(key)) throw new InvalidOptionError(`routeOptions.${key}`, 'is not supported; use onRequest, preHandler, config, logLevel or tags')
   }
   for (const hook of ['onRequest', 'preHandler'] as const) {
     const handlers = value[hook]
@@ -260,6 +263,10 @@ function checkRouteOptions (value: unknown): IncodeRouteOptions {
   }
   if (value.logLevel !== undefined && !LOG_LEVELS.has(value.logLevel as string)) {
     throw new InvalidOptionError('routeOptions.logLevel', 'must be a pino log level')
+  }
+  if (value.tags !== undefined && !(Array.isArray(value.tags) && value.tags.length > 0 &&
+      value.tags.every((tag) => typeof tag === 'string' && tag !== ''))) {
+    throw new InvalidOptionError('routeOptions.tags', 'must be a non-empty array of OpenAPI tag names')
   }
   return value as IncodeRouteOptions
 }

@@ -79,6 +79,19 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     }
   }
 
+  /** The schema of a session-creating route; `then` completes its description. */
+  function routeSchema<Success extends TSchema> (operationId: string, summary: string, then: string, success: Success) {
+    return {
+      operationId,
+      tags: settings.tags,
+      summary,
+      description: `Creates a new Incode onboarding session, has the host record its interviewId, ${then}`,
+      querystring: NoQuerystring,
+      body: SessionRequestBody,
+      response: { 201: success, ...errorResponses() }
+    }
+  }
+
   // Fresh hook arrays for each route: @fastify/rate-limit appends its hook to them, so a request
   // the routes refuse anyway is not counted against the limit.
   const shared = () => ({
@@ -91,7 +104,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
 
   fastify.post('/sessions', {
     ...shared(),
-    schema: routeSchema('Start an Incode session for the Web SDK',
+    schema: routeSchema('incodeStartSession', 'Start an Incode session for the Web SDK',
       'and returns the session token and interviewId.', SessionResponse)
   }, async (request, reply) => {
     const { token, interviewId } = await startRecordedSession(request, { route: 'sessions', body: request.body }, disconnectSignal(reply))
@@ -100,7 +113,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
 
   fastify.post('/onboarding-url', {
     ...shared(),
-    schema: routeSchema('Start an Incode session and get its hosted onboarding URL',
+    schema: routeSchema('incodeStartOnboardingUrl', 'Start an Incode session and get its hosted onboarding URL',
       'then fetches the hosted onboarding URL of the session.', OnboardingUrlResponse)
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
@@ -114,17 +127,6 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     await fastify.register(incodeCompatRoutes, {
       client, owner: settings.owner, settings, callbacks, startRecordedSession, faceAuthentication: settings.faceAuthentication
     })
-  }
-}
-
-/** The schema of a session-creating route; `then` completes its description. */
-function routeSchema<Success extends TSchema> (summary: string, then: string, success: Success) {
-  return {
-    summary,
-    description: `Creates a new Incode onboarding session, has the host record its interviewId, ${then}`,
-    querystring: NoQuerystring,
-    body: SessionRequestBody,
-    response: { 201: success, ...errorResponses() }
   }
 }
 

@@ -46,11 +46,37 @@ export const OnboardingUrlResponse = Type.Object({
   })
 }, { additionalProperties: false, description: 'A new Incode session with its hosted onboarding link.' })
 
-const errorFields = {
-  statusCode: Type.Optional(Type.Integer({ examples: [502] })),
-  code: Type.Optional(Type.String({ examples: ['FST_INCODE_UPSTREAM_ERROR'] })),
-  error: Type.Optional(Type.String({ examples: ['Bad Gateway'] })),
-  message: Type.Optional(Type.String({ examples: ['The identity verification service failed to answer'] }))
+/** One example answer per status, so Swagger UI shows what that status really carries. */
+const ERROR_EXAMPLES: Record<number, [code: string, error: string, message: string]> = {
+  400: ['FST_ERR_VALIDATION', 'Bad Request', 'body must NOT have additional properties'],
+  403: ['FST_INCODE_CROSS_SITE_REFUSED', 'Forbidden', 'Requests from another site are refused'],
+  413: ['FST_ERR_CTP_BODY_TOO_LARGE', 'Payload Too Large', 'Request body is too large'],
+  415: ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type', 'Unsupported Media Type'],
+  429: ['FST_INCODE_RATE_LIMITED', 'Too Many Requests', 'Too many verification sessions were started; retry later'],
+  500: ['FST_INCODE_SESSION_NOT_RECORDED', 'Internal Server Error', 'The verification session could not be recorded'],
+  502: ['FST_INCODE_UPSTREAM_ERROR', 'Bad Gateway', 'The identity verification service failed to answer'],
+  503: ['FST_INCODE_UPSTREAM_UNREACHABLE', 'Service Unavailable', 'The identity verification service could not be reached'],
+  504: ['FST_INCODE_UPSTREAM_TIMEOUT', 'Gateway Timeout', 'The identity verification service did not answer in time']
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid body or query (`FST_ERR_VALIDATION`), redirectionUrl not allowed (`FST_INCODE_REDIRECT_NOT_ALLOWED`, `FST_INCODE_REDIRECT_TOO_LONG`).',
+  403: 'A browser\'s request from another site (`FST_INCODE_CROSS_SITE_REFUSED`).',
+  413: 'Body larger than the route\'s limit.',
+  415: 'Body is not `application/json`.',
+  429: 'Too many sessions started (`FST_INCODE_RATE_LIMITED`); `retry-after` says when to come back.',
+  500: '`onSessionCreated` failed (`FST_INCODE_SESSION_NOT_RECORDED`); no token was sent. Or a host callback timed out (`FST_INCODE_HOOK_TIMEOUT`).',
+  502: 'Incode rejected the call, failed, or answered something unusable (`FST_INCODE_UPSTREAM_*`).',
+  503: 'Incode unreachable, the call not sent in time, or the rate-limit store unavailable.',
+  504: 'Incode did not answer within `timeout` (`FST_INCODE_UPSTREAM_TIMEOUT`).'
+}
+
+// The headers @fastify/rate-limit sets on a 429 (and, with `addHeaders`, on every answer).
+const RATE_LIMIT_HEADERS = {
+  'retry-after': { type: 'integer', description: 'Seconds until a new session may be started.' },
+  'x-ratelimit-limit': { type: 'integer', description: 'Sessions allowed per time window.' },
+  'x-ratelimit-remaining': { type: 'integer', description: 'Sessions left in this window.' },
+  'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window resets.' }
 }
 
 /**
@@ -58,22 +84,23 @@ const errorFields = {
  * errors that are not the plugin's own (validation, the host's hooks) are answered by the host's
  * error handler, in whatever shape it chose.
  */
-function errorResponse (description: string): TSchema {
-  return Type.Object(errorFields, { description, additionalProperties: true })
+function errorResponse (status: number): TSchema {
+  const [code, error, message] = ERROR_EXAMPLES[status] as [string, string, string]
+  return Type.Object({
+    statusCode: Type.Optional(Type.Integer({ examples: [status] })),
+    code: Type.Optional(Type.String({ examples: [code] })),
+    error: Type.Optional(Type.String({ examples: [error] })),
+    message: Type.Optional(Type.String({ examples: [message] }))
+  }, {
+    description: ERROR_DESCRIPTIONS[status],
+    additionalProperties: true,
+    ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {})
+  })
 }
 
-/** Every status the routes answer with besides 201. */
-export function errorResponses (): Record<number, TSchema> {
-  return {
-    400: errorResponse('Invalid body (`FST_ERR_VALIDATION`) or redirectionUrl not allowed (`FST_INCODE_REDIRECT_NOT_ALLOWED`).'),
-    413: errorResponse('Body larger than the route\'s limit.'),
-    415: errorResponse('Body is not `application/json`.'),
-    429: errorResponse('Too many sessions started (`FST_INCODE_RATE_LIMITED`); see `retry-after`.'),
-    500: errorResponse('`onSessionCreated` failed (`FST_INCODE_SESSION_NOT_RECORDED`); no token was sent.'),
-    502: errorResponse('Incode rejected the call, failed, or answered something unusable.'),
-    503: errorResponse('Incode unreachable, or the rate-limit store unavailable.'),
-    504: errorResponse('Incode did not answer within `timeout`.')
-  }
+/** The error answers of a route, by status. */
+export function errorResponses (statuses: number[] = [400, 413, 415, 429, 500, 502, 503, 504]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorResponse(status)]))
 }
 
 // The webhook's body as Incode sends it: the two keys it documents as mandatory, three optional

@@ -175,6 +175,8 @@ export interface IncodeRouteOptions {
   preHandler?: preHandlerHookHandler | preHandlerHookHandler[]
   config?: FastifyContextConfig
   logLevel?: LogLevel
+  /** OpenAPI tags of every route of the plugin (`@fastify/swagger`). Default `['incode']`. */
+  tags?: string[]
 }
 
 export interface FastifyIncodeOptions extends IncodeClientOptions {

@@ -23,6 +23,7 @@ export interface WebhookRoutesOptions extends WebhookSettings {
   /** The instance the plugin was registered on: `this` of onWebhook. */
   owner: FastifyInstance
   hookTimeout: number
+  tags: string[]
 }
 
 export async function incodeWebhookRoutes (instance: FastifyInstance, settings: WebhookRoutesOptions): Promise<void> {
@@ -60,6 +61,8 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
     bodyLimit: BODY_LIMIT,
     onRequest: authenticate,
     schema: {
+      operationId: 'incodeWebhook',
+      tags: settings.tags,
       summary: 'Receive an Incode onboarding-status webhook',
       description: 'Called by Incode. Authenticated by the configured header or an OAuth2 bearer token.',
       body: WebhookBody,
@@ -88,6 +91,8 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
       child.post('/webhook/token', {
         bodyLimit: TOKEN_BODY_LIMIT,
         schema: {
+          operationId: 'incodeWebhookToken',
+          tags: settings.tags,
           summary: 'OAuth2 token endpoint for Incode\'s webhook calls',
           description: 'Client credentials grant (RFC 6749 §4.4): HTTP Basic, or client_id and client_secret in the form.',
           response: { 200: WebhookTokenAnswer, 400: OAuthError, 401: OAuthError }
