@@ -48,7 +48,7 @@ t.test('issue 12: a valid OpenAPI 3.0 and 3.1 document, tagged, with stable oper
       before: async (app) => {
         await app.register(swagger, {
           openapi: { openapi: version, info: { title: 'host', version: '1' } },
-          transformObject: ({ openapiObject }) => incodeOpenApi(openapiObject)
+          transformObject: (document) => 'openapiObject' in document ? incodeOpenApi(document.openapiObject) : document.swaggerObject
         })
       }
     })
