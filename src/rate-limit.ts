@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import type { FastifyBaseLogger } from 'fastify'
 import type {
   FastifyRateLimitOptions,
@@ -6,6 +5,8 @@ import type {
   FastifyRateLimitStoreCtor,
   RateLimitPluginOptions
 } from '@fastify/rate-limit'
+import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
+import RedisStore from '@fastify/rate-limit/store/RedisStore.js'
 import { RateLimitedError, RateLimitUnavailableError, type IncodeErrorClass } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { CheckedRateLimitOptions } from './options.js'
@@ -13,12 +14,8 @@ import type { CheckedRateLimitOptions } from './options.js'
 // @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
 // route hook, or waits as long as the store does. Wrapping the store is the one place where a
 // failure can become FST_INCODE_RATE_LIMIT_UNAVAILABLE within a bounded time, so the built-in
-// stores are constructed here as the plugin would.
-const require = createRequire(import.meta.url)
-const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as BuiltInStoreCtor
-const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as BuiltInStoreCtor
-
-type BuiltInStoreCtor = new (continueExceeding: boolean, exponentialBackoff: boolean, ...rest: unknown[]) => FastifyRateLimitStore
+// stores are constructed here as the plugin would (their files are not in its exports: see
+// rate-limit-stores.d.ts, and test/rate-limit-internals.test.ts, which fails if they change).
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1]
 
 interface StoreParams extends FastifyRateLimitOptions {

@@ -137,7 +137,7 @@ const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v4 na
 
 export const StartQuery = Type.Object({
   uniqueId: Type.Optional(uniqueId),
-  uuid: Type.Optional({ ...uniqueId, description: 'The same as uniqueId, as the Vite sample names it.' })
+  uuid: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'The same as uniqueId, as the Vite sample names it.' }))
 }, { additionalProperties: false })
 export type StartQueryValue = Static<typeof StartQuery>
 
