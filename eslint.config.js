@@ -2,5 +2,6 @@ import neostandard from 'neostandard'
 
 export default neostandard({
   ts: true,
-  ignores: ['dist/**', 'coverage/**', '.tap/**', 'example/data/**']
+  // The package and its workspaces (example/, bench/) each have their own .tap/ and coverage/.
+  ignores: ['dist/**', '**/coverage/**', '**/.tap/**', 'example/data/**']
 })

@@ -1,35 +1,24 @@
-// The example host: Fastify + fastify-incode, every session recorded in SQLite, a page at `/`.
-// With no INCODE_API_KEY it runs against the fake Incode API from fastify-incode/testing, so it
-// works without credentials; with the INCODE_* variables set it talks to real Incode.
+// The example host: Fastify + fastify-incode, every session recorded in SQLite with the status
+// Incode's webhook reports and, once finished, its score; a page at `/`. With no INCODE_API_KEY it
+// runs against the fake Incode API from fastify-incode/testing, so it works without credentials;
+// with the INCODE_* variables set it talks to real Incode.
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import cors from '@fastify/cors'
 import fastifyIncode from 'fastify-incode'
 import { createFakeIncode } from 'fastify-incode/testing'
+import { requireSignedIn, signedInUser, USER_HEADER } from './demo-sign-in.js'
+import { fakeIncodeFinishRoute } from './fake-incode-finish.js'
+import { recordOnboardingResults } from './onboarding-results.js'
 import { openOnboardingSessions } from './onboarding-sessions.js'
 
 const DEFAULT_DATABASE_PATH = fileURLToPath(new URL('data/sessions.sqlite', import.meta.url))
-const USER_HEADER = 'x-demo-user'
-const USER_ID = /^[\w.@-]{1,64}$/
-
-/**
- * The signed-in user's id, or '' when nobody is signed in. This stands in for your
- * authentication: a real app reads its session cookie or bearer token here. Never take the
- * customer id from the request body: the plugin refuses it there for that reason.
- * @param {import('fastify').FastifyRequest} request
- */
-function signedInUser (request) {
-  const user = request.headers[USER_HEADER]
-  return typeof user === 'string' && USER_ID.test(user) ? user : ''
-}
-
-/** @type {import('fastify').onRequestAsyncHookHandler} */
-async function requireSignedIn (request, reply) {
-  if (signedInUser(request) === '') {
-    return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: `Sign in first: send your user id in ${USER_HEADER}` })
-  }
-}
+// The plugin's default routePrefix is /incode.
+const WEBHOOK_PATH = '/incode/webhook'
+// The header Incode's dashboard is told to send ("custom headers"), with INCODE_WEBHOOK_SECRET.
+const WEBHOOK_HEADER = 'x-incode-webhook-secret'
 
 /**
  * The origins allowed to call the app from another site, from a comma-separated list.
@@ -54,6 +43,38 @@ export function listenOptions (env = process.env) {
 }
 
 /**
+ * How the plugin reaches Incode, the webhook's secret, and whether scores can be read: the fake's
+ * own in fake mode, real Incode's from the environment otherwise. An empty variable counts as unset.
+ * @param {Record<string, string | undefined>} env
+ * @param {import('fastify-incode/testing').FakeIncode | undefined} fake
+ */
+function incodeSettings (env, fake) {
+  const clientId = env.INCODE_CLIENT_ID || undefined
+  if (fake) {
+    return {
+      client: { apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'example-flow', clientId, adminEmail: fake.adminEmail, adminPassword: fake.adminPassword },
+      // Nobody but this process knows it, unless you set one to call the webhook yourself.
+      webhookSecret: env.INCODE_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
+      fetchScores: true
+    }
+  }
+  return {
+    // Missing variables fail boot with FST_INCODE_INVALID_OPTION naming the option.
+    client: {
+      apiUrl: /** @type {string} */ (env.INCODE_API_URL),
+      apiKey: /** @type {string} */ (env.INCODE_API_KEY),
+      configurationId: /** @type {string} */ (env.INCODE_FLOW_ID),
+      clientId,
+      adminToken: env.INCODE_ADMIN_TOKEN || undefined,
+      adminEmail: env.INCODE_ADMIN_EMAIL || undefined,
+      adminPassword: env.INCODE_ADMIN_PASSWORD || undefined
+    },
+    webhookSecret: env.INCODE_WEBHOOK_SECRET || undefined,
+    fetchScores: Boolean(env.INCODE_ADMIN_TOKEN || env.INCODE_ADMIN_EMAIL)
+  }
+}
+
+/**
  * Builds the example app from an environment (process.env by default). An empty variable counts
  * as unset, as in a copied .env.example.
  * @param {Record<string, string | undefined>} env
@@ -63,12 +84,21 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
   const origins = allowedOrigins(env.CORS_ORIGINS ?? '')
   const fake = env.INCODE_API_KEY ? undefined : await createFakeIncode()
   const app = Fastify(serverOptions)
+  const { client, webhookSecret, fetchScores } = incodeSettings(env, fake)
   if (fake) {
-    app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API. Set INCODE_API_URL, ' +
-      'INCODE_API_KEY, INCODE_FLOW_ID (and optionally INCODE_CLIENT_ID) to talk to real Incode.')
+    app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API, with its own admin log-in and a ' +
+      'random webhook secret. Set INCODE_API_URL, INCODE_API_KEY, INCODE_FLOW_ID (and optionally ' +
+      'INCODE_CLIENT_ID, INCODE_WEBHOOK_SECRET, INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD) to talk to real Incode.')
     app.addHook('onClose', async () => await fake.close())
   } else {
     app.log.info('Talking to the Incode API set by INCODE_API_URL, INCODE_API_KEY and INCODE_FLOW_ID')
+    if (webhookSecret === undefined) {
+      app.log.warn(`No INCODE_WEBHOOK_SECRET set: no ${WEBHOOK_PATH} route, so no session learns its status. ` +
+        `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard.`)
+    }
+    if (!fetchScores) {
+      app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched.')
+    }
   }
 
   const sessions = openOnboardingSessions(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
@@ -82,12 +112,9 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
     exposedHeaders: ['retry-after']
   })
 
+  const secretHeader = { name: WEBHOOK_HEADER, value: /** @type {string} */ (webhookSecret) }
   await app.register(fastifyIncode, {
-    // Missing variables fail boot with FST_INCODE_INVALID_OPTION naming the option.
-    apiUrl: fake ? fake.url : /** @type {string} */ (env.INCODE_API_URL),
-    apiKey: fake ? fake.apiKey : /** @type {string} */ (env.INCODE_API_KEY),
-    configurationId: fake ? 'example-flow' : /** @type {string} */ (env.INCODE_FLOW_ID),
-    clientId: env.INCODE_CLIENT_ID || undefined,
+    ...client,
     routeOptions: { onRequest: requireSignedIn },
     // Both come from the host's sign-in: Incode files the session under your customer, and
     // each customer has their own rate limit.
@@ -95,10 +122,15 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
     rateLimit: { keyGenerator: signedInUser },
     onSessionCreated: async (session) => {
       sessions.record(session)
-    }
+    },
+    // Incode calls it, not the browser: no sign-in, the secret header instead.
+    webhook: webhookSecret === undefined
+      ? undefined
+      : { secretHeader, onWebhook: recordOnboardingResults(sessions, { fetchScores }) }
   })
 
-  // Example-only: what onSessionCreated recorded for the signed-in user.
+  // Example-only: what the app recorded for the signed-in user, and whether the page may offer
+  // to finish a verification through the fake.
   app.get('/example/sessions', {
     onRequest: requireSignedIn,
     schema: {
@@ -109,8 +141,9 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
     }
   }, async (request) => {
     const { limit } = /** @type {{ limit: number }} */ (request.query)
-    return { sessions: sessions.listFor(signedInUser(request), limit) }
+    return { fakeIncode: fake !== undefined, sessions: sessions.listFor(signedInUser(request), limit) }
   })
+  if (fake) await app.register(fakeIncodeFinishRoute, { fake, sessions, webhookPath: WEBHOOK_PATH, secretHeader })
 
   const page = await readFile(new URL('public/index.html', import.meta.url))
   const script = await readFile(new URL('public/page.js', import.meta.url))

@@ -1,7 +1,28 @@
-// Where the example keeps what onSessionCreated is given: one row per Incode session, in SQLite.
+// Where the example keeps its Incode sessions: one row per session in SQLite, written when the
+// session is created (onSessionCreated), then by Incode's webhook (status) and the score it leads to.
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+
+/**
+ * Statuses that end an onboarding: a step's status delivered after one of them is late, and kept out.
+ * @type {Set<string | null>}
+ */
+const FINAL_STATUSES = new Set(['ONBOARDING_FINISHED', 'MANUAL_REVIEW_APPROVED', 'MANUAL_REVIEW_REJECTED', 'EXPIRED'])
+
+// Each entry brings the schema from the version before it (`pragma user_version`) to its own, so
+// that a database written by an older example keeps its rows.
+const MIGRATIONS = [
+  `create table if not exists onboarding_sessions (
+    interview_id text primary key,
+    external_customer_id text not null,
+    route text not null,
+    created_at text not null
+  )`,
+  `alter table onboarding_sessions add column onboarding_status text;
+   alter table onboarding_sessions add column status_updated_at text;
+   alter table onboarding_sessions add column score text`
+]
 
 /**
  * One recorded session, as the sessions route shows it.
@@ -10,7 +31,34 @@ import Database from 'better-sqlite3'
  * @property {string} externalCustomerId
  * @property {'sessions' | 'onboarding-url'} route
  * @property {string} createdAt ISO 8601
+ * @property {string | null} onboardingStatus the latest from Incode's webhook; null until the first
+ * @property {string | null} statusUpdatedAt ISO 8601, when that status arrived
+ * @property {import('fastify-incode').IncodeScoreValue | null} score Incode's overall score, once fetched for that status
  */
+
+/**
+ * @typedef {object} SessionRow
+ * @property {string} interview_id
+ * @property {string} external_customer_id
+ * @property {'sessions' | 'onboarding-url'} route
+ * @property {string} created_at
+ * @property {string | null} onboarding_status
+ * @property {string | null} status_updated_at
+ * @property {string | null} score the overall score as JSON
+ */
+
+/** @param {SessionRow} row @returns {RecordedSession} */
+function recordedSession (row) {
+  return {
+    interviewId: row.interview_id,
+    externalCustomerId: row.external_customer_id,
+    route: row.route,
+    createdAt: row.created_at,
+    onboardingStatus: row.onboarding_status,
+    statusUpdatedAt: row.status_updated_at,
+    score: row.score === null ? null : JSON.parse(row.score)
+  }
+}
 
 /**
  * Opens the database at `path`, creating the file, its folder and the table when needed.
@@ -22,23 +70,65 @@ export function openOnboardingSessions (path) {
   const db = new Database(path)
   // Readers (the sessions route, an operator's sqlite3 shell) never block the writer.
   db.pragma('journal_mode = WAL')
-  db.exec(`create table if not exists onboarding_sessions (
-    interview_id text primary key,
-    external_customer_id text not null,
-    route text not null,
-    created_at text not null
-  )`)
+  db.transaction(() => {
+    const version = /** @type {number} */ (db.pragma('user_version', { simple: true }))
+    for (const migration of MIGRATIONS.slice(version)) db.exec(migration)
+    db.pragma(`user_version = ${MIGRATIONS.length}`)
+  })()
+
   const insert = db.prepare(`insert into onboarding_sessions
     (interview_id, external_customer_id, route, created_at) values (?, ?, ?, ?)`)
-  const selectFor = db.prepare(`select interview_id as interviewId, external_customer_id as externalCustomerId,
-      route, created_at as createdAt
-    from onboarding_sessions where external_customer_id = ?
+  const selectOne = db.prepare('select * from onboarding_sessions where interview_id = ?')
+  const selectFor = db.prepare(`select * from onboarding_sessions where external_customer_id = ?
     order by created_at desc, rowid desc limit ?`)
+  // A new status forgets the score: it was Incode's answer for the status before.
+  const updateStatus = db.prepare(`update onboarding_sessions
+    set onboarding_status = ?, status_updated_at = ?, score = null
+    where interview_id = ?`)
+  // Only for the status it was fetched for: a newer status may have come in meanwhile.
+  const updateScore = db.prepare(`update onboarding_sessions set score = ?
+    where interview_id = ? and onboarding_status = ?`)
+  /** @param {string} interviewId */
+  const find = (interviewId) => /** @type {SessionRow | undefined} */ (selectOne.get(interviewId))
 
   return {
     /** @param {import('fastify-incode').IncodeSession} session */
     record (session) {
       insert.run(session.interviewId, session.externalCustomerId, session.route, session.createdAt.toISOString())
+    },
+    /**
+     * One session, or undefined when this app did not record it.
+     * @param {string} interviewId
+     */
+    find (interviewId) {
+      const row = find(interviewId)
+      return row === undefined ? undefined : recordedSession(row)
+    },
+    /**
+     * Records a status from Incode's webhook and returns the session as it now is, or undefined
+     * for a session this app did not record. The same status again (a redelivery) changes
+     * nothing, nor does a step's status after a final one.
+     * @param {string} interviewId
+     * @param {string} onboardingStatus
+     * @param {Date} receivedAt
+     */
+    recordStatus (interviewId, onboardingStatus, receivedAt) {
+      const row = find(interviewId)
+      if (row === undefined) return undefined
+      const late = FINAL_STATUSES.has(row.onboarding_status) && !FINAL_STATUSES.has(onboardingStatus)
+      if (row.onboarding_status !== onboardingStatus && !late) {
+        updateStatus.run(onboardingStatus, receivedAt.toISOString(), interviewId)
+      }
+      return recordedSession(/** @type {SessionRow} */ (find(interviewId)))
+    },
+    /**
+     * Records Incode's overall score, fetched for `onboardingStatus`.
+     * @param {string} interviewId
+     * @param {string} onboardingStatus
+     * @param {import('fastify-incode').IncodeScoreValue} overall
+     */
+    recordScore (interviewId, onboardingStatus, overall) {
+      updateScore.run(JSON.stringify(overall), interviewId, onboardingStatus)
     },
     /**
      * The newest sessions of one customer.
@@ -47,7 +137,7 @@ export function openOnboardingSessions (path) {
      * @returns {RecordedSession[]}
      */
     listFor (externalCustomerId, limit) {
-      return /** @type {RecordedSession[]} */ (selectFor.all(externalCustomerId, limit))
+      return /** @type {SessionRow[]} */ (selectFor.all(externalCustomerId, limit)).map(recordedSession)
     },
     close () {
       db.close()

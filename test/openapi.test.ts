@@ -52,7 +52,7 @@ t.test('issue 12: a valid OpenAPI 3.0 and 3.1 document, tagged, with stable oper
         })
       }
     })
-    const document = host.app.swagger() as { openapi: string, paths: Record<string, Record<string, OpenApiOperation>> }
+    const document = host.app.swagger() as unknown as { openapi: string, paths: Record<string, Record<string, OpenApiOperation>> }
     t.equal(document.openapi, version)
     const result = await new Validator().validate(document as never)
     t.same(result.errors ?? [], [], `OpenAPI ${version}: the document validates`)
@@ -70,7 +70,7 @@ t.test('issue 12: a valid OpenAPI 3.0 and 3.1 document, tagged, with stable oper
     t.equal(start?.requestBody?.required, false, 'the optional body shown as optional')
     t.equal(document.paths['/incode/finish']?.post?.requestBody?.required, true, 'a required body stays required')
     for (const [status, code] of [['400', 'FST_ERR_VALIDATION'], ['429', 'FST_INCODE_RATE_LIMITED'], ['500', 'FST_INCODE_SESSION_NOT_RECORDED'],
-      ['502', 'FST_INCODE_UPSTREAM_ERROR'], ['503', 'FST_INCODE_UPSTREAM_UNREACHABLE'], ['504', 'FST_INCODE_UPSTREAM_TIMEOUT']]) {
+      ['502', 'FST_INCODE_UPSTREAM_ERROR'], ['503', 'FST_INCODE_UPSTREAM_UNREACHABLE'], ['504', 'FST_INCODE_UPSTREAM_TIMEOUT']] as const) {
       const schema = start?.responses[status]?.content?.['application/json']?.schema
       // OpenAPI 3.0 has `example`; 3.1 keeps JSON Schema's `examples`.
       const example = (field: string): unknown => schema?.properties?.[field]?.example ?? schema?.properties?.[field]?.examples?.[0]
@@ -86,7 +86,7 @@ t.test('routeOptions.tags: the host\'s own tags', async (t) => {
     plugin: { routeOptions: { tags: ['identity', 'onboarding'] } },
     before: async (app) => { await app.register(swagger, { openapi: { info: { title: 'host', version: '1' } } }) }
   })
-  const paths = (host.app.swagger() as { paths: Record<string, Record<string, OpenApiOperation>> }).paths
+  const paths = (host.app.swagger() as unknown as { paths: Record<string, Record<string, OpenApiOperation>> }).paths
   t.same(paths['/incode/sessions']?.post?.tags, ['identity', 'onboarding'])
   await t.rejects(startHost(t, { plugin: { routeOptions: { tags: [] } } }), { code: 'FST_INCODE_INVALID_OPTION', message: /routeOptions\.tags/ })
 })

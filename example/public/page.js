@@ -6,13 +6,22 @@
 const FAILURES = {
   400: 'The request was refused as malformed. Reload the page and try again.',
   401: 'You are not signed in. Enter a user name above (letters, digits, and . _ @ -).',
+  404: 'That session is not among yours. Reload the page.',
+  409: 'The example was restarted since this session began, and its fake Incode API with it. Start a new verification.',
   500: 'Your verification could not be saved, so it was not started. Please try again.',
   502: 'The identity-verification service could not start a session just now. Please try again later.',
   503: 'The identity-verification service cannot be reached right now. Please try again in a few minutes.',
   504: 'The identity-verification service took too long to answer. Please try again.'
 }
 
-/** @typedef {{ interviewId: string, externalCustomerId: string, route: string, createdAt: string }} RecordedSession */
+/**
+ * @typedef {object} RecordedSession
+ * @property {string} interviewId
+ * @property {string} route
+ * @property {string} createdAt
+ * @property {string | null} onboardingStatus
+ * @property {{ status: string, value?: string | number } | null} score
+ */
 
 /** A failure worded for the person in front of the page. */
 class Failure extends Error {}
@@ -25,6 +34,8 @@ function element (id) {
 }
 
 const user = /** @type {HTMLInputElement} */ (element('user'))
+/** The interviewId "Start verification" last showed. */
+let current = ''
 
 /** @param {Response} response */
 function describeFailure (response) {
@@ -77,6 +88,7 @@ function sdkCode (/** @type {string} */ interviewId) {
 
 async function startVerification () {
   const { interviewId, token } = await call('POST', '/incode/sessions')
+  current = interviewId
   element('interview-id').textContent = interviewId
   element('token').textContent = mask(token)
   element('sdk-code').textContent = sdkCode(interviewId)
@@ -92,17 +104,46 @@ async function getOnboardingLink () {
   element('onboarding').hidden = false
 }
 
+/** Fake mode only: the fake finishes the onboarding and delivers Incode's webhook to this app. */
+async function finishVerification () {
+  const { deliveries } = await call('POST', `/example/sessions/${encodeURIComponent(current)}/finish`)
+  const last = deliveries.at(-1)
+  if (!deliveries.some((/** @type {{ status: number }} */ delivery) => delivery.status >= 200 && delivery.status < 300)) {
+    throw new Failure(`The fake Incode API could not deliver the webhook to this app (HTTP ${last?.status}). The server log says why.`)
+  }
+}
+
+/**
+ * A table cell; one with nothing yet (no status, no score) says so, set apart.
+ * @param {string | null} text
+ * @param {string} [pending]
+ */
+function cell (text, pending = '—') {
+  return Object.assign(document.createElement('td'), text === null ? { textContent: pending, className: 'pending' } : { textContent: text })
+}
+
+/** @param {RecordedSession['score']} score */
+function scoreText (score) {
+  return score === null ? null : `${score.status}${score.value === undefined ? '' : ` (${score.value})`}`
+}
+
 async function showRecordedSessions () {
-  const { sessions } = await call('GET', '/example/sessions')
+  const { fakeIncode, sessions } = await call('GET', '/example/sessions')
   const rows = sessions.map((/** @type {RecordedSession} */ session) => {
     const row = document.createElement('tr')
-    for (const text of [session.interviewId, session.externalCustomerId, session.route, new Date(session.createdAt).toLocaleString()]) {
-      row.append(Object.assign(document.createElement('td'), { textContent: text }))
-    }
+    row.dataset.interviewId = session.interviewId
+    row.append(
+      cell(session.interviewId),
+      cell(session.route),
+      cell(new Date(session.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })),
+      cell(session.onboardingStatus, 'no webhook yet'),
+      cell(scoreText(session.score))
+    )
     return row
   })
   element('sessions').replaceChildren(...rows)
   element('no-sessions').hidden = rows.length > 0
+  element('fake-finish').hidden = !fakeIncode
 }
 
 /** @param {unknown} error */
@@ -133,7 +174,7 @@ async function run (button, action) {
   button.disabled = false
 }
 
-for (const [id, action] of /** @type {const} */ ([['start', startVerification], ['link', getOnboardingLink]])) {
+for (const [id, action] of /** @type {const} */ ([['start', startVerification], ['link', getOnboardingLink], ['finish', finishVerification]])) {
   const button = /** @type {HTMLButtonElement} */ (element(id))
   button.addEventListener('click', () => run(button, action))
 }

@@ -1,65 +1,42 @@
-// The example host app (example/app.js), booted as its tests would boot any host: on a temporary
-// database, against the fake Incode API over real sockets.
+// The example host app (app.js), booted as its tests would boot any host: on a temporary database,
+// against the fake Incode API over real sockets.
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
-import type { Test } from 'tap'
-import { buildApp, listenOptions } from '../example/app.js'
-import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
-import { sessionRows, temporaryDatabasePath } from './fixtures/example-database.js'
-import { captureLogs, type CapturedLogs } from './support/host.js'
-
-const alice = { 'x-demo-user': 'alice' }
-
-interface Example {
-  app: FastifyInstance
-  databasePath: string
-  logs: CapturedLogs
-}
-
-/** The example with its own temporary database, closed when the test ends. */
-async function startExample (t: Test, env: Record<string, string> = {}): Promise<Example> {
-  const databasePath = temporaryDatabasePath(t)
-  const { stream, logs } = captureLogs()
-  const app = await buildApp({ DATABASE_PATH: databasePath, ...env }, { logger: { level: 'trace', stream } })
-  t.teardown(() => app.close())
-  await app.ready()
-  return { app, databasePath, logs }
-}
-
-/** INCODE_* pointing at a fake of the test's own, the way real Incode would be configured. */
-async function realIncode (t: Test, clientId = ''): Promise<{ fake: FakeIncode, env: Record<string, string> }> {
-  const fake = await createFakeIncode({ clientId: 'acme', configurationIds: ['real-flow'] })
-  t.teardown(() => fake.close())
-  return {
-    fake,
-    env: { INCODE_API_URL: fake.url, INCODE_API_KEY: fake.apiKey, INCODE_FLOW_ID: 'real-flow', INCODE_CLIENT_ID: clientId }
-  }
-}
-
-function post (app: FastifyInstance, url: string, headers: Record<string, string> = alice) {
-  return app.inject({ method: 'POST', url, headers })
-}
+import { buildApp, listenOptions } from '../app.js'
+import { sessionRows, temporaryDatabasePath } from './support/database.js'
+import { alice, post, realIncode, startExample } from './support/example.js'
 
 t.test('with no INCODE_API_KEY it says so first, and records each session once, without its token', async (t) => {
   const { app, databasePath, logs } = await startExample(t, { INCODE_API_KEY: '' })
   const first = logs.records[0]?.msg ?? ''
   t.match(first, /built-in fake Incode API/)
-  for (const name of ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID']) t.match(first, name)
+  for (const name of ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID', 'INCODE_WEBHOOK_SECRET',
+    'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD']) t.match(first, name)
 
   const res = await post(app, '/incode/sessions')
   t.equal(res.statusCode, 201)
   const { interviewId, token } = res.json()
   const rows = sessionRows(databasePath)
   t.same(rows.filter((row) => row.interview_id === interviewId).length, 1, 'in the table exactly once')
-  t.match(rows, [{ interview_id: interviewId, external_customer_id: 'alice', route: 'sessions' }])
+  t.match(rows, [{ interview_id: interviewId, external_customer_id: 'alice', route: 'sessions', onboarding_status: null, score: null }])
   t.ok(Date.parse(rows[0]?.created_at ?? '') > Date.now() - 60_000, 'created_at is a recent timestamp')
   t.notOk(JSON.stringify(rows).includes(token), 'the token is not stored')
 
   const listed = await app.inject({ url: '/example/sessions', headers: alice })
   t.equal(listed.statusCode, 200)
-  t.same(listed.json().sessions.map((s: { interviewId: string }) => s.interviewId), [interviewId])
+  t.same(listed.json(), {
+    fakeIncode: true,
+    sessions: [{
+      interviewId,
+      externalCustomerId: 'alice',
+      route: 'sessions',
+      createdAt: rows[0]?.created_at,
+      onboardingStatus: null,
+      statusUpdatedAt: null,
+      score: null
+    }]
+  }, 'no status and no score before Incode\'s webhook; the page may offer the fake\'s finish')
 })
 
 t.test('the page and its script are served', async (t) => {
@@ -69,6 +46,7 @@ t.test('the page and its script are served', async (t) => {
   t.match(page.headers['content-type'], 'text/html')
   t.match(page.body, 'Start verification')
   t.match(page.body, 'Get onboarding link')
+  t.match(page.body, 'Finish this verification (fake Incode)')
   t.match(page.body, '<script type="module" src="/page.js">')
   const script = await app.inject('/page.js')
   t.equal(script.statusCode, 200)
@@ -79,6 +57,7 @@ t.test('the page and its script are served', async (t) => {
 t.test('the signed-in user is the customer id Incode gets and the key of the rate limit', async (t) => {
   const { fake, env } = await realIncode(t)
   const { app } = await startExample(t, env)
+  t.equal((await app.inject({ url: '/example/sessions', headers: alice })).json().fakeIncode, false, 'no fake, no finish button')
   for (let i = 0; i < 10; i++) t.equal((await post(app, '/incode/sessions')).statusCode, 201)
   t.same(fake.requestsTo('/omni/start').map((request) => request.body),
     Array(10).fill({ configurationId: 'real-flow', externalCustomerId: 'alice', language: 'en-US' }))
@@ -107,9 +86,10 @@ t.test('without a valid signed-in user nothing reaches Incode: 401 in words', as
 })
 
 t.test('with the INCODE_* variables set it talks to that Incode, and logs none of its secrets', async (t) => {
-  const { fake, env } = await realIncode(t, 'acme')
+  const { fake, env } = await realIncode(t, { INCODE_CLIENT_ID: 'acme' })
   const { app, databasePath, logs } = await startExample(t, env)
   t.match(logs.records[0]?.msg, /^Talking to the Incode API set by INCODE_API_URL/)
+  t.equal(logs.records.filter((record) => record.level >= 40).length, 0, 'with the webhook secret and the admin log-in set, no warning')
 
   const res = await post(app, '/incode/onboarding-url')
   t.equal(res.statusCode, 201)
@@ -122,7 +102,7 @@ t.test('with the INCODE_* variables set it talks to that Incode, and logs none o
 })
 
 t.test('an empty INCODE_CLIENT_ID sends no clientId', async (t) => {
-  const { fake, env } = await realIncode(t, '')
+  const { fake, env } = await realIncode(t)
   const { app } = await startExample(t, env)
   t.equal((await post(app, '/incode/onboarding-url')).statusCode, 201)
   t.same(fake.requestsTo('/0/omni/onboarding-url')[0]?.query, {})
@@ -180,10 +160,10 @@ t.test('CORS: no origin is allowed by default, and a malformed one fails boot', 
   await t.rejects(buildApp({ CORS_ORIGINS: 'app.example.com' }, { logger: false }), { message: /CORS_ORIGINS: "app.example.com"/ })
 })
 
-t.test('with no DATABASE_PATH the database is example/data/sessions.sqlite (git-ignored)', async (t) => {
+t.test('with no DATABASE_PATH the database is data/sessions.sqlite (git-ignored)', async (t) => {
   const app = await buildApp({}, { logger: false })
   await app.close()
-  t.ok(existsSync(fileURLToPath(new URL('../example/data/sessions.sqlite', import.meta.url))))
+  t.ok(existsSync(fileURLToPath(new URL('../data/sessions.sqlite', import.meta.url))))
 })
 
 t.test('npm start listens on PORT and HOST, by default 3000 on 127.0.0.1 only', async (t) => {

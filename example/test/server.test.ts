@@ -1,14 +1,15 @@
-// `npm start` on a fresh clone: node example/server.js with no configuration serves the page.
+// `npm start` on a fresh clone: node server.js (in example/) with no configuration serves the page.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { sessionRows, temporaryDatabasePath } from './fixtures/example-database.js'
+import { sessionRows, temporaryDatabasePath } from './support/database.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-const SETTINGS = ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID', 'DATABASE_PATH', 'CORS_ORIGINS', 'PORT', 'HOST']
+const example = fileURLToPath(new URL('..', import.meta.url))
+const SETTINGS = ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID', 'INCODE_WEBHOOK_SECRET',
+  'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD', 'INCODE_ADMIN_TOKEN', 'DATABASE_PATH', 'CORS_ORIGINS', 'PORT', 'HOST']
 
 const runs = [
   // What `npm start` runs after the build: plain Node, no TypeScript loader. tap still tracks
@@ -16,18 +17,18 @@ const runs = [
   // same files loaded through tap's TypeScript loader (allowJs), here and in the other tests.
   { name: 'plain node', execArgv: [], env: { _TAPJS_PROCESSINFO_COVERAGE_: '0' }, seconds: 10 },
   // The same under the test runner's loaders: this run is the one counted for coverage. Its
-  // start includes compiling example/ through TypeScript, hence the longer allowance.
+  // start includes compiling the example through TypeScript, hence the longer allowance.
   { name: 'under the test runner', execArgv: process.execArgv, env: {}, seconds: 30 }
 ]
 
 for (const run of runs) {
-  t.test(`node example/server.js (${run.name}) with no INCODE_* serves the page within seconds, and stops cleanly`, async (t) => {
+  t.test(`node server.js (${run.name}) with no INCODE_* serves the page within seconds, and stops cleanly`, async (t) => {
     const databasePath = temporaryDatabasePath(t)
     // The caller's environment less the example's own settings: what a fresh shell has.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTINGS.includes(name)))
     const started = Date.now()
-    const server = spawn(process.execPath, [...run.execArgv, 'example/server.js'], {
-      cwd: root,
+    const server = spawn(process.execPath, [...run.execArgv, 'server.js'], {
+      cwd: example,
       env: { ...env, ...run.env, PORT: '0', DATABASE_PATH: databasePath },
       stdio: ['ignore', 'pipe', 'inherit']
     })

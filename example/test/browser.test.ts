@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Page } from 'playwright-core'
-import { buildApp } from '../example/app.js'
-import { createFakeIncode } from '../src/testing/index.js'
-import { sessionRows, temporaryDatabasePath } from './fixtures/example-database.js'
+import { createFakeIncode } from 'fastify-incode/testing'
 import type { Test } from 'tap'
+import { sessionRows } from './support/database.js'
+import { startExample, WEBHOOK_SECRET, type Example } from './support/example.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 // No traffic but to 127.0.0.1: this machine has no network, and a test should not need one.
@@ -17,7 +17,8 @@ const FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'
 ]
-const SCREENSHOT = fileURLToPath(new URL('../docs/example.png', import.meta.url))
+// The root README's picture of the example, and example/README.md's.
+const SCREENSHOT = fileURLToPath(new URL('../../docs/example.png', import.meta.url))
 
 // Outside CI a machine without Chromium skips; in CI (CI set) the test runs and fails instead.
 const skip = existsSync(CHROMIUM) || process.env.CI !== undefined
@@ -25,12 +26,9 @@ const skip = existsSync(CHROMIUM) || process.env.CI !== undefined
   : `no Chromium at ${CHROMIUM} (apt-get install chromium); CI runs this test`
 
 /** The example on a temporary database, listening on 127.0.0.1, and a fresh Chromium on its page. */
-async function openExample (t: Test, env: Record<string, string> = {}): Promise<{ page: Page, databasePath: string }> {
+async function openExample (t: Test, env: Record<string, string> = {}): Promise<{ page: Page, example: Example }> {
   t.ok(existsSync(CHROMIUM), `Chromium is installed at ${CHROMIUM}`)
-  const databasePath = temporaryDatabasePath(t)
-  const app = await buildApp({ DATABASE_PATH: databasePath, ...env }, { logger: false })
-  t.teardown(() => app.close())
-  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  const example = await startExample(t, env, { listen: true })
 
   const userDataDir = mkdtempSync(join(tmpdir(), 'fastify-incode-chromium-'))
   t.teardown(() => rmSync(userDataDir, { recursive: true, force: true }))
@@ -43,8 +41,8 @@ async function openExample (t: Test, env: Record<string, string> = {}): Promise<
   t.teardown(() => browser.close())
   browser.setDefaultTimeout(10_000)
   const page = browser.pages()[0] ?? await browser.newPage()
-  await page.goto(url)
-  return { page, databasePath }
+  await page.goto(example.url)
+  return { page, example }
 }
 
 /** Clicks a button and waits until the page has finished what the click started. */
@@ -53,9 +51,16 @@ async function click (page: Page, name: string): Promise<void> {
   await page.locator('button:disabled').waitFor({ state: 'detached' })
 }
 
-t.test('click "Start verification": the interviewId appears on the page and in the database', { skip }, async (t) => {
-  const { page, databasePath } = await openExample(t)
+/** The cells of the Recorded sessions row of one interview. */
+async function rowOf (page: Page, interviewId: string): Promise<string[]> {
+  return await page.locator(`#sessions tr[data-interview-id="${interviewId}"] td`).allTextContents()
+}
+
+t.test('start, finish (fake Incode), then the link: the session\'s whole life on the page and in the database', { skip }, async (t) => {
+  // A known webhook secret, to make sure it reaches neither the page nor the log.
+  const { page, example: { databasePath, logs } } = await openExample(t, { INCODE_WEBHOOK_SECRET: WEBHOOK_SECRET })
   t.equal(await page.locator('#no-sessions').textContent(), 'None yet.')
+  const finish = page.getByRole('button', { name: 'Finish this verification (fake Incode)' })
 
   const answer = page.waitForResponse((response) => response.url().endsWith('/incode/sessions'))
   await click(page, 'Start verification')
@@ -65,9 +70,15 @@ t.test('click "Start verification": the interviewId appears on the page and in t
   t.equal(await page.locator('#token').textContent(), `${token.slice(0, 6)}…${token.slice(-4)} (${token.length} characters)`)
   t.notOk((await page.content()).includes(token), 'the whole token is nowhere on the page')
   t.match(await page.locator('#sdk-code').textContent(), `interviewId: '${interviewId}'`)
-  t.equal(await page.locator('#sessions td').first().textContent(), interviewId, 'listed under Recorded sessions')
-  t.match(sessionRows(databasePath), [{ interview_id: interviewId, external_customer_id: 'alice', route: 'sessions' }])
+  t.match(await rowOf(page, interviewId), [interviewId, 'sessions', /\d/, 'no webhook yet', '—'], 'listed under Recorded sessions, no status yet')
+  t.match(sessionRows(databasePath), [{ interview_id: interviewId, external_customer_id: 'alice', route: 'sessions', onboarding_status: null }])
   t.equal(sessionRows(databasePath).length, 1)
+  t.ok(await finish.isVisible(), 'fake mode offers to finish the verification')
+
+  await click(page, 'Finish this verification (fake Incode)')
+  t.same((await rowOf(page, interviewId)).slice(3), ['ONBOARDING_FINISHED', 'OK (95.0)'], 'the webhook\'s status and the score')
+  t.match(sessionRows(databasePath), [{ interview_id: interviewId, onboarding_status: 'ONBOARDING_FINISHED', score: '{"value":"95.0","status":"OK"}' }])
+  t.ok(await page.locator('#problem').isHidden(), 'no problem reported')
 
   await click(page, 'Get onboarding link')
   const link = page.locator('#onboarding-url')
@@ -75,7 +86,10 @@ t.test('click "Start verification": the interviewId appears on the page and in t
   t.match(href, /^http:\/\/127\.0\.0\.1:\d+\/onboarding\/[0-9a-f]{24}\?token=/)
   t.equal(await link.textContent(), href, 'the person sees their link')
   t.equal(await page.locator('#sessions tr').count(), 2)
+  t.match(await page.locator('#sessions tr').first().locator('td').allTextContents(), [/^[0-9a-f]{24}$/, 'onboarding-url', /\d/, 'no webhook yet', '—'])
   t.ok(await page.locator('#problem').isHidden(), 'no problem reported')
+  t.notOk((await page.content()).includes(WEBHOOK_SECRET), 'the webhook secret is nowhere on the page')
+  t.same(logs.lines.filter((line) => line.includes(WEBHOOK_SECRET)), [], 'nor in the log')
 
   if (process.env.UPDATE_SCREENSHOT === '1') {
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
@@ -105,6 +119,7 @@ t.test('failures are told to the person in words', { skip }, async (t) => {
   // Two sessions so far; the limit is 10 a minute per user.
   for (let i = 0; i < 8; i++) await click(page, 'Start verification')
   t.ok(await problem.isHidden(), 'the tenth session is still allowed')
+  t.ok(await page.locator('#session').isVisible() && await page.locator('#fake-finish').isHidden(), 'real Incode: no fake finish')
   await click(page, 'Start verification')
   t.match(await problem.textContent(), /^Too many verification attempts\. Please wait \d+ seconds? before trying again\.$/)
 

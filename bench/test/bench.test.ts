@@ -8,14 +8,14 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { deserialize, serialize } from 'node:v8'
-import type { measure, Run, ServerName } from '../bench/benchmark.js'
-import type { driveBrowsers } from '../bench/browsers.js'
-import type { buildChart, logTicks } from '../bench/chart.js'
-import type { parseOptions } from '../bench/options.js'
-import type { formatConsole, formatResults, formatSoaks } from '../bench/report.js'
-import type { Soak } from '../bench/soak.js'
-import type { Figures, summarize } from '../bench/summary.js'
-import type { evaluateTargets, formatVerdict } from '../bench/targets.js'
+import type { measure, Run, ServerName } from '../benchmark.js'
+import type { driveBrowsers } from '../browsers.js'
+import type { buildChart, logTicks } from '../chart.js'
+import type { parseOptions } from '../options.js'
+import type { formatConsole, formatResults, formatSoaks } from '../report.js'
+import type { Soak } from '../soak.js'
+import type { Figures, summarize } from '../summary.js'
+import type { evaluateTargets, formatVerdict } from '../targets.js'
 
 // The benchmark is plain JavaScript run by plain Node, as `npm run bench` runs it, so every test
 // runs it in a child process and never imports it here: the code tested is the code that runs
@@ -23,7 +23,8 @@ import type { evaluateTargets, formatVerdict } from '../bench/targets.js'
 // whole of it; the parts with logic (options, summary, targets, chart, report, the soak's
 // browsers) are called one function at a time through callBench.
 const run = promisify(execFile)
-const root = fileURLToPath(new URL('..', import.meta.url))
+// The repository's root: `npm run bench` runs `node bench/run.js` from there.
+const root = fileURLToPath(new URL('../..', import.meta.url))
 
 // Calls bench/<file>'s export <name> with arguments and result cloned through v8.serialize, so that
 // NaN, Infinity and errors cross as they are.
@@ -44,7 +45,7 @@ async function callBench<F extends (...args: any[]) => unknown> (
   file: string, name: string, ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {
   const input = serialize(args).toString('base64')
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CALL, new URL(`../bench/${file}`, import.meta.url).href, name, input])
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CALL, new URL(`../${file}`, import.meta.url).href, name, input])
   const output = deserialize(Buffer.from(stdout, 'base64')) as { value: Awaited<ReturnType<F>> } | { error: unknown }
   if ('error' in output) throw output.error
   return output.value
@@ -458,7 +459,7 @@ t.test('the soak\'s browsers: answers by status, browsers that left, errors, all
 t.test('B-fetch passes a failed Incode call on as a 502, as a hand-written route would', async (t) => {
   const dir = t.testdir({
     'fails.mjs': `
-      import { ChildProcesses } from '${new URL('../bench/processes.js', import.meta.url)}'
+      import { ChildProcesses } from '${new URL('../processes.js', import.meta.url)}'
       const children = new ChildProcesses()
       try {
         const fake = await children.start('fake.js', [JSON.stringify({
@@ -480,7 +481,7 @@ t.test('B-fetch passes a failed Incode call on as a 502, as a hand-written route
 t.test('a child process that dies before it is ready fails the benchmark, it does not hang it', async (t) => {
   const dir = t.testdir({
     'dies-early.mjs': `
-      import { ChildProcesses } from '${new URL('../bench/processes.js', import.meta.url)}'
+      import { ChildProcesses } from '${new URL('../processes.js', import.meta.url)}'
       const children = new ChildProcesses()
       await children.start('servers.js', ['nonsense']).catch((err) => console.log(err.cause.message))
       await children.stopAll()

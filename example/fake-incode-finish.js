@@ -1,0 +1,45 @@
+// Fake mode only: the page's "Finish this verification (fake Incode)". The fake does what Incode's
+// back end does when the person is through (the status and the score), then POSTs Incode's
+// webhook to this app over HTTP with the secret header, as Incode's dashboard would be set up to.
+import { requireSignedIn, signedInUser } from './demo-sign-in.js'
+
+/**
+ * @typedef {object} FakeIncodeFinishOptions
+ * @property {import('fastify-incode/testing').FakeIncode} fake
+ * @property {ReturnType<typeof import('./onboarding-sessions.js').openOnboardingSessions>} sessions
+ * @property {string} webhookPath where the plugin receives the webhook, e.g. `/incode/webhook`
+ * @property {{ name: string, value: string }} secretHeader the webhook option's own
+ */
+
+/**
+ * @param {import('fastify').FastifyInstance} app
+ * @param {FakeIncodeFinishOptions} options
+ */
+export async function fakeIncodeFinishRoute (app, { fake, sessions, webhookPath, secretHeader }) {
+  app.post('/example/sessions/:interviewId/finish', {
+    onRequest: requireSignedIn,
+    schema: {
+      params: {
+        type: 'object',
+        properties: { interviewId: { type: 'string', maxLength: 64 } },
+        required: ['interviewId']
+      }
+    }
+  }, async (request, reply) => {
+    const { interviewId } = /** @type {{ interviewId: string }} */ (request.params)
+    if (sessions.find(interviewId)?.externalCustomerId !== signedInUser(request)) {
+      return await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'You have no session with this interviewId' })
+    }
+    if (!fake.sessions.has(interviewId)) {
+      return await reply.code(409).send({
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'This session was started by an earlier run of the example, whose fake Incode API is gone'
+      })
+    }
+    // The fake runs in this process: it reaches the app where the app listens.
+    const url = `${app.listeningOrigin}${webhookPath}`
+    const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url, secretHeader } })
+    return { deliveries: deliveries.map(({ attempt, status, error }) => ({ attempt, status, error })) }
+  })
+}

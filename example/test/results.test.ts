@@ -1,0 +1,180 @@
+// What the example learns after a session starts: Incode's webhook (played by a fake of the test's
+// own, configured as real Incode would be) sets the row's status, and a finished onboarding's score
+// is read with the admin token. Over real HTTP, as Incode calls it.
+import t from 'tap'
+import Database from 'better-sqlite3'
+import type { Test } from 'tap'
+import { buildApp } from '../app.js'
+import { sessionRows, temporaryDatabasePath } from './support/database.js'
+import { alice, realIncode, startExample, WEBHOOK_SECRET } from './support/example.js'
+
+const SECRET_HEADER = { name: 'x-incode-webhook-secret', value: WEBHOOK_SECRET }
+
+/** POSTs a webhook body to the example as Incode would, with the secret header unless told otherwise. */
+async function deliver (url: string, body: object, headers: Record<string, string> = { 'x-incode-webhook-secret': WEBHOOK_SECRET }) {
+  const res = await fetch(`${url}/incode/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  return { status: res.status, body: await res.json() }
+}
+
+/** The example on real HTTP against "real" Incode (a fake), with one session started by alice. */
+async function exampleWithSession (t: Test, incode?: Awaited<ReturnType<typeof realIncode>>) {
+  incode ??= await realIncode(t)
+  const example = await startExample(t, incode.env, { listen: true })
+  const res = await fetch(`${example.url}/incode/sessions`, { method: 'POST', headers: alice })
+  t.equal(res.status, 201)
+  const { interviewId } = await res.json() as { interviewId: string }
+  const row = () => sessionRows(example.databasePath).find((candidate) => candidate.interview_id === interviewId)
+  return { ...incode, ...example, interviewId, row }
+}
+
+t.test('Incode\'s webhook sets the status and the score is read once; a redelivery changes nothing', async (t) => {
+  const { app, fake, url, logs, interviewId, row } = await exampleWithSession(t)
+  const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } })
+  t.same(deliveries.map(({ status }) => status), [200])
+  const finished = row()
+  t.match(finished, { onboarding_status: 'ONBOARDING_FINISHED', status_updated_at: /^\d{4}-\d\d-\d\dT/ })
+  t.same(JSON.parse(finished?.score ?? ''), { value: '95.0', status: 'OK' })
+  t.equal(fake.requestsTo('/omni/get/score').length, 1)
+  t.same(fake.requestsTo('/omni/get/score')[0]?.query, { id: interviewId })
+
+  // Incode's redelivery of the same event, and the fake finishing it once more: nothing changes.
+  t.same(await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED', flowId: 'real-flow' }), { status: 200, body: { success: true } })
+  t.same((await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } }))
+    .map(({ status }) => status), [200])
+  t.same(row(), finished, 'the same row, to the timestamp')
+  t.equal(fake.requestsTo('/omni/get/score').length, 1, 'the score is not read again')
+  t.equal(fake.requestsTo('/executive/log-in').length, 1, 'one admin log-in')
+
+  const listed = await app.inject({ url: '/example/sessions', headers: alice })
+  t.match(listed.json().sessions, [{
+    interviewId,
+    onboardingStatus: 'ONBOARDING_FINISHED',
+    statusUpdatedAt: finished?.status_updated_at,
+    score: { status: 'OK', value: '95.0' }
+  }])
+
+  const adminTokens = fake.requestsTo('/omni/get/score').map((request) => String(request.headers['x-incode-hardware-id']))
+  const secrets = [WEBHOOK_SECRET, fake.adminPassword, fake.apiKey, ...adminTokens]
+  t.same(logs.lines.filter((line) => secrets.some((secret) => line.includes(secret))), [], `no secret in ${logs.lines.length} log lines`)
+  t.notOk(secrets.some((secret) => listed.body.includes(secret)), 'nor in what the page reads')
+})
+
+t.test('each new status replaces the last; a final one brings the score, and a step\'s status after it is late', async (t) => {
+  const { fake, url, interviewId, row } = await exampleWithSession(t)
+  const event = (onboardingStatus: string) => deliver(url, { interviewId, onboardingStatus })
+
+  t.equal((await event('ID_VALIDATION_FINISHED')).status, 200)
+  t.match(row(), { onboarding_status: 'ID_VALIDATION_FINISHED', score: null })
+  t.equal(fake.requestsTo('/omni/get/score').length, 0, 'no score for a step')
+
+  await fake.completeOnboarding(interviewId, { score: { status: 'WARN' } })
+  t.equal((await event('ONBOARDING_FINISHED')).status, 200)
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: JSON.stringify({ value: '75.0', status: 'WARN' }) })
+  const finished = row()
+
+  // A redelivery of a step's event, late: the final status stays, and so does its score.
+  t.equal((await event('FACE_VALIDATION_FINISHED')).status, 200)
+  t.same(row(), finished)
+
+  // A manual review is a final status of its own: a new score.
+  await fake.completeOnboarding(interviewId, { status: 'MANUAL_REVIEW_APPROVED', score: { status: 'OK' } })
+  t.equal((await event('MANUAL_REVIEW_APPROVED')).status, 200)
+  t.match(row(), { onboarding_status: 'MANUAL_REVIEW_APPROVED', score: JSON.stringify({ value: '95.0', status: 'OK' }) })
+  t.equal(fake.requestsTo('/omni/get/score').length, 2)
+})
+
+t.test('a failed score read answers 500: Incode delivers again, and the redelivery records the score', async (t) => {
+  const { fake, url, logs, interviewId, row } = await exampleWithSession(t)
+  // The client tries a read three times (its default `retries` is 2) before it gives up.
+  fake.failNext({ type: 'status', status: 500 }, { path: '/omni/get/score', times: 3 })
+  const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } })
+  t.same(deliveries.map(({ status }) => status), [500, 200])
+  t.equal(fake.requestsTo('/omni/get/score').length, 4)
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: JSON.stringify({ value: '95.0', status: 'OK' }) })
+  t.match(logs.records.find((record) => record.msg === 'onWebhook failed: Incode will deliver the event again'), { interviewId })
+})
+
+t.test('a webhook without the secret is refused, and changes nothing', async (t) => {
+  const { fake, url, interviewId, row } = await exampleWithSession(t)
+  const before = row()
+  for (const headers of [{}, { 'x-incode-webhook-secret': 'not-the-secret-not-the-secret-not-the-secret' }] as Array<Record<string, string>>) {
+    t.equal((await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED' }, headers)).status, 401)
+  }
+  t.same(row(), before)
+  t.equal(fake.requestsTo('/omni/get/score').length, 0)
+})
+
+t.test('a webhook for a session this app did not record is answered 200 and ignored, with a warning', async (t) => {
+  const { fake, url, logs, databasePath } = await exampleWithSession(t)
+  const before = sessionRows(databasePath)
+  const stranger = 'f'.repeat(24)
+  t.same(await deliver(url, { interviewId: stranger, onboardingStatus: 'ONBOARDING_FINISHED' }), { status: 200, body: { success: true } })
+  t.same(sessionRows(databasePath), before)
+  t.equal(fake.requestsTo('/omni/get/score').length, 0)
+  t.match(logs.records.find((record) => record.level === 40), { interviewId: stranger, msg: /did not record: ignored$/ })
+})
+
+t.test('without admin credentials: the status, no score, and a warning at boot', async (t) => {
+  const incode = await realIncode(t, { INCODE_ADMIN_EMAIL: '', INCODE_ADMIN_PASSWORD: '' })
+  const { fake, url, logs, interviewId, row } = await exampleWithSession(t, incode)
+  t.match(logs.records.filter((record) => record.level === 40).map((record) => record.msg), [/^No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD \(or INCODE_ADMIN_TOKEN\) set: scores are not fetched/])
+  t.equal((await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED' })).status, 200)
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: null })
+  t.equal(fake.requestsTo('/executive/log-in').length + fake.requestsTo('/omni/get/score').length, 0)
+})
+
+t.test('with INCODE_ADMIN_TOKEN the score is read with that token, no log-in', async (t) => {
+  const incode = await realIncode(t)
+  const login = await fetch(`${incode.fake.url}/executive/log-in`, {
+    method: 'POST',
+    headers: { 'x-api-key': incode.fake.apiKey, 'api-version': '1.0', 'content-type': 'application/json' },
+    body: JSON.stringify({ email: incode.fake.adminEmail, password: incode.fake.adminPassword })
+  })
+  const { token } = await login.json() as { token: string }
+  Object.assign(incode.env, { INCODE_ADMIN_TOKEN: token, INCODE_ADMIN_EMAIL: '', INCODE_ADMIN_PASSWORD: '' })
+  const { fake, url, interviewId, row } = await exampleWithSession(t, incode)
+  await fake.completeOnboarding(interviewId)
+  t.equal((await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED' })).status, 200)
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: /"status":"OK"/ })
+  t.same(fake.requestsTo('/omni/get/score').map((request) => request.headers['x-incode-hardware-id']), [token])
+  t.equal(fake.requestsTo('/executive/log-in').length, 1, 'the test\'s own log-in only')
+})
+
+t.test('without INCODE_WEBHOOK_SECRET there is no webhook route, and a warning says how to get one', async (t) => {
+  const { env } = await realIncode(t, { INCODE_WEBHOOK_SECRET: '' })
+  const { app, logs } = await startExample(t, env)
+  t.equal((await app.inject({ method: 'POST', url: '/incode/webhook', payload: {} })).statusCode, 404)
+  t.match(logs.records.filter((record) => record.level === 40).map((record) => record.msg),
+    [/^No INCODE_WEBHOOK_SECRET set: no \/incode\/webhook route, so no session learns its status\. Set it, and the same value as the x-incode-webhook-secret header/])
+})
+
+t.test('a webhook secret too short fails boot, naming the option and not the value', async (t) => {
+  const { env } = await realIncode(t, { INCODE_WEBHOOK_SECRET: 'short-secret' })
+  const failed = buildApp({ ...env, DATABASE_PATH: temporaryDatabasePath(t) }, { logger: false })
+  await t.rejects(failed, { code: 'FST_INCODE_INVALID_OPTION', message: /^fastify-incode option "webhook\.secretHeader\.value" must be at least 32/ })
+  t.notMatch(String(await failed.catch((err: Error) => err.message)), 'short-secret')
+})
+
+t.test('a database of the example before statuses keeps its rows and gains the new columns', async (t) => {
+  const databasePath = temporaryDatabasePath(t)
+  const old = new Database(databasePath)
+  old.exec(`create table onboarding_sessions (interview_id text primary key, external_customer_id text not null,
+    route text not null, created_at text not null);
+    insert into onboarding_sessions values ('${'a'.repeat(24)}', 'alice', 'sessions', '2026-01-02T03:04:05.000Z')`)
+  old.close()
+
+  const { app } = await startExample(t, { DATABASE_PATH: databasePath })
+  t.same((await app.inject({ url: '/example/sessions', headers: alice })).json().sessions, [{
+    interviewId: 'a'.repeat(24),
+    externalCustomerId: 'alice',
+    route: 'sessions',
+    createdAt: '2026-01-02T03:04:05.000Z',
+    onboardingStatus: null,
+    statusUpdatedAt: null,
+    score: null
+  }])
+  await app.close()
+  // Opened again, it is at the newest version already: nothing to do.
+  const again = await startExample(t, { DATABASE_PATH: databasePath })
+  t.equal(sessionRows(again.databasePath).length, 1)
+})
