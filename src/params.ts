@@ -22,21 +22,6 @@ const CONTROL = /[\p{Cc}\p{Cs}]/u
 export const TOKEN = /^[\x21-\x7e]{1,4096}$/
 export const INTERVIEW_ID = /^[A-Za-z0-9_-]{1,64}$/
 
-export interface StartSessionParams {
-  /** Overrides the configured flow id for this session. */
-  configurationId?: string
-  /** Your id of the person, at most 256 characters. */
-  externalCustomerId?: string
-  /** Absolute http(s) URL of printable ASCII, at most 2048 characters once normalised. */
-  redirectionUrl?: string
-  /** Letters, digits and `-`, at most 16 characters (`en-US`). */
-  language?: string
-  /** ISO 3166 alpha-2 or alpha-3, or `ALL`. */
-  countryCode?: string
-  /** At most 50 entries of strings, each key and value at most 1024 characters. */
-  customFields?: Record<string, string>
-}
-
 const START_KEYS = new Set(['configurationId', 'externalCustomerId', 'redirectionUrl', 'language', 'countryCode', 'customFields'])
 
 /** The body of `/omni/start` from checked parameters: only what is defined, the URL normalised. */

@@ -1,28 +1,15 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, Pool } from 'undici'
-import { IncodeClient, type IncodeCallError, type StartSessionResult } from '../src/index.js'
-import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
+import { IncodeClient, type StartSessionResult } from '../src/index.js'
+import { clientWithFake, failure } from './support/client.js'
+import { createFakeIncode } from '../src/testing/index.js'
 
 // The client used directly, as a host's own routes and jobs use it: what a written /omni/start
 // does after its caller stopped waiting, and what an unwritten one never does.
 
-async function setup (t: Test, options: { timeout?: number, connections?: number } = {}): Promise<{ fake: FakeIncode, client: IncodeClient }> {
-  const fake = await createFakeIncode()
-  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', ...options })
-  t.teardown(async () => {
-    await client.close()
-    await fake.close()
-  })
-  return { fake, client }
-}
-
-async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
-  return await promise.then(() => { throw new Error('the call did not fail') }, (err: IncodeCallError) => err)
-}
-
 t.test('a start answered after its deadline: the caller gets 504 on time, onLateSession gets the session', async (t) => {
-  const { fake, client } = await setup(t, { timeout: 200 })
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
   fake.failNext({ type: 'delay', ms: 350 })
   const late: StartSessionResult[] = []
   const err = await failure(client.startSession({}, { onLateSession: (session) => { late.push(session) } }))
@@ -35,7 +22,7 @@ t.test('a start answered after its deadline: the caller gets 504 on time, onLate
 })
 
 t.test('a start aborted by its signal after it was written: rejected at once, the session comes late', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   fake.failNext({ type: 'delay', ms: 200 })
   const controller = new AbortController()
   const late: string[] = []
@@ -55,7 +42,7 @@ t.test('a start aborted by its signal after it was written: rejected at once, th
 })
 
 t.test('an onLateSession that throws is the caller\'s: nothing escapes, close() still ends', async (t) => {
-  const { fake, client } = await setup(t, { timeout: 200 })
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
   fake.failNext({ type: 'delay', ms: 300 })
   await failure(client.startSession({}, { onLateSession: () => { throw new Error('not mine') } }))
   await client.close()
@@ -63,7 +50,7 @@ t.test('an onLateSession that throws is the caller\'s: nothing escapes, close() 
 })
 
 t.test('a late session with no onLateSession is dropped quietly', async (t) => {
-  const { fake, client } = await setup(t, { timeout: 200 })
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
   fake.failNext({ type: 'delay', ms: 300 })
   t.equal((await failure(client.startSession())).code, 'FST_INCODE_UPSTREAM_TIMEOUT')
   await client.close()
@@ -71,7 +58,7 @@ t.test('a late session with no onLateSession is dropped quietly', async (t) => {
 })
 
 t.test('an onboarding-url call is aborted at its deadline: it creates nothing', async (t) => {
-  const { fake, client } = await setup(t, { timeout: 150 })
+  const { fake, client } = await clientWithFake(t, { timeout: 150 })
   const { token } = await client.startSession()
   fake.failNext({ type: 'hang' }, { path: '/0/omni/onboarding-url' })
   const started = Date.now()

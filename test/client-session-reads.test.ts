@@ -1,12 +1,9 @@
 import t from 'tap'
-import { IncodeClient, type IncodeCallError } from '../src/index.js'
+import { IncodeClient } from '../src/index.js'
+import { failure } from './support/client.js'
 import { createFakeIncode } from '../src/testing/index.js'
 
 // The client's session-token reads and the face log-in check, called directly.
-
-async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
-  return await promise.then(() => { throw new Error('the call did not fail') }, (err: IncodeCallError) => err)
-}
 
 t.test('finish status, the token-only score and the face log-in check, and what makes their answers unusable', async (t) => {
   const fake = await createFakeIncode({ adminPassword: 'pw-1' })

@@ -1,28 +1,10 @@
 import t, { type Test } from 'tap'
 import { Agent, buildConnector, errors, Pool } from 'undici'
-import { IncodeClient, type IncodeCallError, type IncodeClientOptions } from '../src/index.js'
-import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
+import { IncodeClient, type IncodeCallError } from '../src/index.js'
+import { clientWithFake, failure } from './support/client.js'
+import { createFakeIncode } from '../src/testing/index.js'
 import { closedPort } from './support/network.js'
 import { UPSTREAM_ERRORS } from './support/upstream-errors.js'
-
-async function setup (t: Test, options: Partial<IncodeClientOptions> = {}): Promise<{ fake: FakeIncode, client: IncodeClient }> {
-  const fake = await createFakeIncode()
-  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', ...options })
-  t.teardown(async () => {
-    await client.close()
-    await fake.close()
-  })
-  return { fake, client }
-}
-
-async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
-  try {
-    await promise
-  } catch (err) {
-    return err as IncodeCallError
-  }
-  throw new Error('the call did not fail')
-}
 
 function expectError (t: Test, err: IncodeCallError, code: string, statusCode: number, message: string): void {
   t.equal(err.code, code)
@@ -31,14 +13,14 @@ function expectError (t: Test, err: IncodeCallError, code: string, statusCode: n
 }
 
 t.test('startSession returns everything Incode sent, with the configured flow id', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   const session = await client.startSession()
   t.match(session, { token: String, interviewId: /^[0-9a-f]{24}$/, clientId: fake.clientId, flowType: 'flow' })
   t.same(fake.requestsTo('/omni/start')[0]?.body, { configurationId: 'flow-1' })
 })
 
 t.test('startSession sends every parameter it is given, and nothing undefined', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   await client.startSession({
     configurationId: 'flow-2',
     externalCustomerId: 'c-1',
@@ -61,7 +43,7 @@ t.test('startSession sends every parameter it is given, and nothing undefined', 
 })
 
 t.test('getOnboardingUrl returns the URL of the session', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   const { token, interviewId } = await client.startSession()
   t.equal(await client.getOnboardingUrl(token), `${fake.url}/onboarding/${interviewId}?token=${token}`)
 })
@@ -98,7 +80,7 @@ t.test('SPEC §6: each kind of Incode failure becomes its error class', async (t
     ['a body that trickles', { type: 'trickle', intervalMs: 20 }, timeout, undefined]
   ] as const
   for (const [name, fault, [statusCode, code, , message], upstreamStatus] of cases) {
-    const { fake, client } = await setup(t, { timeout: 300 })
+    const { fake, client } = await clientWithFake(t, { timeout: 300 })
     fake.failNext(fault)
     const err = await failure(client.startSession())
     expectError(t, err, code, statusCode, message)
@@ -110,7 +92,7 @@ t.test('SPEC §6: each kind of Incode failure becomes its error class', async (t
 })
 
 t.test('Incode\'s own error status is kept for the operator', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   fake.failNext({ type: 'status', status: 400, body: { timestamp: 1, status: 4005, error: 'Bad Request', message: 'Spoof attempt detected' } })
   const err = await failure(client.startSession())
   t.equal(err.incodeStatus, 4005)
@@ -118,7 +100,7 @@ t.test('Incode\'s own error status is kept for the operator', async (t) => {
 })
 
 t.test('a wrong API key is 403 at Incode, and a rejected error here', async (t) => {
-  const { fake } = await setup(t)
+  const { fake } = await clientWithFake(t)
   const client = new IncodeClient({ apiUrl: fake.url, apiKey: 'wrong', configurationId: 'flow-1' })
   t.teardown(() => client.close())
   const err = await failure(client.startSession())
@@ -127,7 +109,7 @@ t.test('a wrong API key is 403 at Incode, and a rejected error here', async (t) 
 })
 
 t.test('an unknown session token is 401 at Incode, and a rejected error here', async (t) => {
-  const { client } = await setup(t)
+  const { client } = await clientWithFake(t)
   const err = await failure(client.getOnboardingUrl('eyJ.unknown.token'))
   t.equal(err.code, 'FST_INCODE_UPSTREAM_REJECTED')
   t.equal(err.upstreamStatus, 401)
@@ -135,7 +117,7 @@ t.test('an unknown session token is 401 at Incode, and a rejected error here', a
 
 t.test('an onboarding-url answer without a usable url is a bad response', async (t) => {
   for (const body of [{}, { url: 42 }, { url: 'not a url' }, { url: 'javascript:alert(1)' }]) {
-    const { fake, client } = await setup(t)
+    const { fake, client } = await clientWithFake(t)
     const { token } = await client.startSession()
     fake.failNext({ type: 'json', body }, { path: '/0/omni/onboarding-url' })
     const err = await failure(client.getOnboardingUrl(token))
@@ -156,7 +138,7 @@ t.test('a refused connection is retried `retries` times, then is unreachable', a
 })
 
 t.test('429 and 503 are retried; one 201 and exactly one session after them', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   fake.failNext({ type: 'status', status: 429 }, { path: '/omni/start', times: 1 })
   fake.failNext({ type: 'status', status: 503 }, { path: '/omni/start', times: 1 })
   const session = await client.startSession()
@@ -166,7 +148,7 @@ t.test('429 and 503 are retried; one 201 and exactly one session after them', as
 })
 
 t.test('429 after every retry is an upstream error', async (t) => {
-  const { fake, client } = await setup(t, { retries: 1 })
+  const { fake, client } = await clientWithFake(t, { retries: 1 })
   fake.failAlways({ type: 'status', status: 429 })
   const err = await failure(client.startSession())
   t.equal(err.code, 'FST_INCODE_UPSTREAM_ERROR')
@@ -176,7 +158,7 @@ t.test('429 after every retry is an upstream error', async (t) => {
 })
 
 t.test('retries never outlast the one deadline of the call', async (t) => {
-  const { fake, client } = await setup(t, { timeout: 250, retries: 50 })
+  const { fake, client } = await clientWithFake(t, { timeout: 250, retries: 50 })
   fake.failAlways({ type: 'status', status: 503 })
   const started = Date.now()
   const err = await failure(client.startSession())
@@ -226,7 +208,7 @@ t.test('a dispatcher\'s own headers timeout is a timeout too, and not retried', 
 
 t.test('the caller\'s signal aborts the call with its reason', async (t) => {
   // A written start runs on for up to one more timeout after the abort: keep the teardown short.
-  const { fake, client } = await setup(t, { timeout: 1000 })
+  const { fake, client } = await clientWithFake(t, { timeout: 1000 })
   fake.failNext({ type: 'hang' })
   const controller = new AbortController()
   const reason = new Error('browser left')
@@ -238,7 +220,7 @@ t.test('the caller\'s signal aborts the call with its reason', async (t) => {
 })
 
 t.test('the caller\'s signal also aborts the backoff between retries', async (t) => {
-  const { fake, client } = await setup(t, { retries: 5 })
+  const { fake, client } = await clientWithFake(t, { retries: 5 })
   fake.failAlways({ type: 'status', status: 503 })
   const controller = new AbortController()
   const reason = new Error('gone')
@@ -248,7 +230,7 @@ t.test('the caller\'s signal also aborts the backoff between retries', async (t)
 })
 
 t.test('close() closes the own pool, once; a given dispatcher is left open', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   await client.startSession()
   await client.close()
   await client.close()
@@ -265,7 +247,7 @@ t.test('close() closes the own pool, once; a given dispatcher is left open', asy
 })
 
 t.test('the pool keeps connections alive and within its bound', async (t) => {
-  const { fake, client } = await setup(t, { connections: 3 })
+  const { fake, client } = await clientWithFake(t, { connections: 3 })
   await Promise.all(Array.from({ length: 30 }, async () => await client.startSession()))
   t.equal(fake.sessions.size, 30)
   t.ok(fake.peakConnections <= 3, `peak ${fake.peakConnections} ≤ 3`)

@@ -1,29 +1,15 @@
-import t, { type Test } from 'tap'
-import { IncodeClient, type IncodeCallError, type IncodeClientOptions } from '../src/index.js'
+import t from 'tap'
+import { IncodeClient, type IncodeClientOptions } from '../src/index.js'
+import { clientWithFake, failure } from './support/client.js'
 import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
 
 // SPEC §9: reading how an onboarding ended, with an admin token that is logged in once, shared,
 // and renewed.
 
-async function setup (t: Test, options: Partial<IncodeClientOptions> | ((fake: FakeIncode) => Partial<IncodeClientOptions>) = {}): Promise<{ fake: FakeIncode, client: IncodeClient }> {
-  const fake = await createFakeIncode()
-  const extra = typeof options === 'function' ? options(fake) : options
-  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', ...extra })
-  t.teardown(async () => {
-    await client.close()
-    await fake.close()
-  })
-  return { fake, client }
-}
-
 const credentials = (fake: FakeIncode): Partial<IncodeClientOptions> => ({ adminEmail: fake.adminEmail, adminPassword: fake.adminPassword })
 
-async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
-  return await promise.then(() => { throw new Error('the call did not fail') }, (err: IncodeCallError) => err)
-}
-
 t.test('status and score of a session, before and after it is finished, through one log-in', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   t.match(await client.getOnboardingStatus(interviewId), { onboardingStatus: 'UNKNOWN' })
   t.match(await client.getScore(interviewId), { overall: { status: 'UNKNOWN', value: '0.0' } })
@@ -41,7 +27,7 @@ t.test('status and score of a session, before and after it is finished, through 
 })
 
 t.test('100 simultaneous reads share one log-in', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   const reads = await Promise.all(Array.from({ length: 100 }, async (_, i) =>
     i % 2 === 0 ? await client.getScore(interviewId) : await client.getOnboardingStatus(interviewId)))
@@ -50,7 +36,7 @@ t.test('100 simultaneous reads share one log-in', async (t) => {
 })
 
 t.test('a 401 renews the token once and reads again; concurrent readers renew once between them', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   await client.getScore(interviewId)
   fake.expireAdminTokens()
@@ -60,7 +46,7 @@ t.test('a 401 renews the token once and reads again; concurrent readers renew on
 })
 
 t.test('a token that stays refused after the renewal is the read\'s error, not a loop', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   fake.failAlways({ type: 'status', status: 401, body: { status: 401, message: 'no' } }, { path: '/omni/get/score' })
   const err = await failure(client.getScore(interviewId))
@@ -70,7 +56,7 @@ t.test('a token that stays refused after the renewal is the read\'s error, not a
 })
 
 t.test('the token is renewed before its 24 hours end', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   const now = Date.now()
   t.teardown(() => { Date.now = realNow })
@@ -83,7 +69,7 @@ t.test('the token is renewed before its 24 hours end', async (t) => {
 })
 
 t.test('a failed log-in is its own error: FST_INCODE_ADMIN_LOGIN_FAILED, and the next read tries again', async (t) => {
-  const { fake, client } = await setup(t, (fake) => ({ adminEmail: fake.adminEmail, adminPassword: 'wrong-password' }))
+  const { fake, client } = await clientWithFake(t, (fake) => ({ adminEmail: fake.adminEmail, adminPassword: 'wrong-password' }))
   const { interviewId } = await client.startSession()
   const err = await failure(client.getOnboardingStatus(interviewId))
   t.same({ code: err.code, statusCode: err.statusCode, message: err.message, upstreamStatus: err.upstreamStatus, attempts: err.attempts }, {
@@ -117,7 +103,7 @@ t.test('a static adminToken is used as it is, and not renewed', async (t) => {
 })
 
 t.test('reads are retried after a reset or a 5xx: they create nothing', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   fake.failNext({ type: 'drop' }, { path: '/omni/get/score' })
   fake.failNext({ type: 'status', status: 500 }, { path: '/omni/get/onboarding/status' })
@@ -131,7 +117,7 @@ t.test('reads are retried after a reset or a 5xx: they create nothing', async (t
 })
 
 t.test('an answer without what it must carry is a bad response', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
   fake.failNext({ type: 'json', body: { status: 'done' } }, { path: '/omni/get/onboarding/status' })
   fake.failNext({ type: 'json', body: { overall: 'OK' } }, { path: '/omni/get/score' })
@@ -144,7 +130,7 @@ t.test('an answer without what it must carry is a bad response', async (t) => {
 })
 
 t.test('without an admin token or credentials, reads fail before anything is sent', async (t) => {
-  const { fake, client } = await setup(t)
+  const { fake, client } = await clientWithFake(t)
   const err = await failure(client.getScore('0123456789abcdef01234567'))
   t.equal(err.code, 'FST_INCODE_INVALID_OPTION')
   t.match(err.message, /^fastify-incode option "adminToken"/)
@@ -152,7 +138,7 @@ t.test('without an admin token or credentials, reads fail before anything is sen
 })
 
 t.test('the interviewId of a read is checked before anything is sent', async (t) => {
-  const { fake, client } = await setup(t, credentials)
+  const { fake, client } = await clientWithFake(t, credentials)
   for (const id of ['', 'a b', '../../admin', 'x'.repeat(65), 42]) {
     t.equal((await failure(client.getOnboardingStatus(id as string))).code, 'FST_INCODE_INVALID_PARAMS', String(id))
   }

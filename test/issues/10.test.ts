@@ -1,16 +1,13 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import Fastify from 'fastify'
-import fastifyIncode, { IncodeClient, type IncodeCallError } from '../../src/index.js'
+import fastifyIncode, { IncodeClient } from '../../src/index.js'
 import { createFakeIncode } from '../../src/testing/index.js'
+import { failure } from '../support/client.js'
 import { captureLogs, post, startHost } from '../support/host.js'
 import { until } from '../support/wait.js'
 
 // Issue 10: what an audit found when it attacked the plugin as a stranger would.
-
-async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
-  return await promise.then(() => { throw new Error('the call did not fail') }, (err: IncodeCallError) => err)
-}
 
 t.test('trustProxy: true with the limit on the IP: a boot warning, and rotating X-Forwarded-For shows why', async (t) => {
   const host = await startHost(t, { server: { trustProxy: true }, plugin: { rateLimit: { max: 3 } } })
