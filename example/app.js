@@ -1,7 +1,8 @@
 // The example host: Fastify + fastify-incode, every session recorded in SQLite with the status
-// Incode's webhook reports and, once finished, its score; a page at `/`. With no INCODE_API_KEY it
-// runs against the fake Incode API from fastify-incode/testing, so it works without credentials;
-// with the INCODE_* variables set it talks to real Incode.
+// Incode's webhook reports and, once finished, its score; a page at `/`, and at `/sample/` Incode's
+// sample front end calling the compat routes. With no INCODE_API_KEY it runs against the fake
+// Incode API from fastify-incode/testing, so it works without credentials; with the INCODE_*
+// variables set it talks to real Incode.
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -9,7 +10,7 @@ import Fastify from 'fastify'
 import cors from '@fastify/cors'
 import fastifyIncode from 'fastify-incode'
 import { createFakeIncode } from 'fastify-incode/testing'
-import { requireSignedIn, signedInUser, USER_HEADER } from './demo-sign-in.js'
+import { rateLimitKey, requireSignedIn, requireSignedInToStart, signedInUser, USER_HEADER } from './demo-sign-in.js'
 import { fakeIncodeFinishRoute } from './fake-incode-finish.js'
 import { recordOnboardingResults } from './onboarding-results.js'
 import { openOnboardingSessions } from './onboarding-sessions.js'
@@ -104,25 +105,34 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
   const sessions = openOnboardingSessions(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
   app.addHook('onClose', async () => sessions.close())
 
-  // For a front end served from another origin; the page at `/` needs none of it.
+  // For a front end served from another origin; the pages at `/` and `/sample/` need none of it.
+  // `x-token`: what Incode's sample front ends send to GET /incode/fetch-score.
   await app.register(cors, {
     origin: origins,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', USER_HEADER],
+    allowedHeaders: ['content-type', USER_HEADER, 'x-token'],
     exposedHeaders: ['retry-after']
   })
 
   const secretHeader = { name: WEBHOOK_HEADER, value: /** @type {string} */ (webhookSecret) }
   await app.register(fastifyIncode, {
     ...client,
-    routeOptions: { onRequest: requireSignedIn },
+    // Signed in to start a session; a phone resuming one holds its uniqueId, then its token.
+    routeOptions: { onRequest: requireSignedInToStart },
     // Both come from the host's sign-in: Incode files the session under your customer, and
-    // each customer has their own rate limit.
+    // each customer has their own rate limit (a phone resuming a session, its address).
     externalCustomerId: signedInUser,
-    rateLimit: { keyGenerator: signedInUser },
+    rateLimit: { keyGenerator: rateLimitKey },
     onSessionCreated: async (session) => {
       sessions.record(session)
     },
+    // The paths Incode's sample front ends call (GET /incode/start …), for the page at /sample/.
+    // A session they start is stored with its uniqueId and token; GET /incode/start?uniqueId=
+    // (the phone) gets it back from here.
+    compatRoutes: true,
+    resumeSession: async (uniqueId) => sessions.resume(uniqueId),
+    // Another site's page may call them only from the origins CORS allows.
+    allowedOrigins: origins,
     // Incode calls it, not the browser: no sign-in, the secret header instead.
     webhook: webhookSecret === undefined
       ? undefined
@@ -145,9 +155,29 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
   })
   if (fake) await app.register(fakeIncodeFinishRoute, { fake, sessions, webhookPath: WEBHOOK_PATH, secretHeader })
 
-  const page = await readFile(new URL('public/index.html', import.meta.url))
-  const script = await readFile(new URL('public/page.js', import.meta.url))
-  app.get('/', async (request, reply) => reply.type('text/html; charset=utf-8').send(page))
-  app.get('/page.js', async (request, reply) => reply.type('text/javascript; charset=utf-8').send(script))
+  await servePages(app)
   return app
+}
+
+/**
+ * The files of public/, each at its own path: `/` and `/sample/` are the pages.
+ * @type {Array<[path: string, file: string]>}
+ */
+const PUBLIC_FILES = [
+  ['/', 'index.html'],
+  ['/page.js', 'page.js'],
+  ['/sample/', 'sample/index.html'],
+  ['/sample/main.js', 'sample/main.js'],
+  ['/sample/session.js', 'sample/session.js']
+]
+
+/** @param {import('fastify').FastifyInstance} app */
+async function servePages (app) {
+  for (const [path, file] of PUBLIC_FILES) {
+    const body = await readFile(new URL(`public/${file}`, import.meta.url))
+    const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8'
+    app.get(path, async (request, reply) => reply.type(type).send(body))
+  }
+  // The sample page's address is /sample/; its query (?uniqueId=) goes along.
+  app.get('/sample', async (request, reply) => reply.redirect(`/sample/${request.url.slice('/sample'.length)}`))
 }

@@ -1,7 +1,30 @@
-// Fake mode only: the page's "Finish this verification (fake Incode)". The fake does what Incode's
-// back end does when the person is through (the status and the score), then POSTs Incode's
-// webhook to this app over HTTP with the secret header, as Incode's dashboard would be set up to.
+// Fake mode only: the page's "Finish this verification (fake Incode)", and the sample page's
+// "Complete capture (fake Incode)". The fake does what Incode's back end does when the person is
+// through (the status and the score), then POSTs Incode's webhook to this app over HTTP with the
+// secret header, as Incode's dashboard would be set up to.
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { requireSignedIn, signedInUser } from './demo-sign-in.js'
+
+/**
+ * Whether two secrets are equal, in a time that does not tell how much of them matched.
+ * @param {string} given
+ * @param {string} expected
+ */
+function sameSecret (given, expected) {
+  const digest = (/** @type {string} */ value) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+/**
+ * Signed in, unless the caller shows a session token (`x-token`): the phone that resumed a
+ * session from the sample page is not signed in, and the capture stands in for what it would
+ * send Incode with that token.
+ * @param {import('fastify').FastifyRequest} request
+ * @param {import('fastify').FastifyReply} reply
+ */
+async function requireSignedInOrToken (request, reply) {
+  if (request.headers['x-token'] === undefined) return await requireSignedIn(request, reply)
+}
 
 /**
  * @typedef {object} FakeIncodeFinishOptions
@@ -17,7 +40,7 @@ import { requireSignedIn, signedInUser } from './demo-sign-in.js'
  */
 export async function fakeIncodeFinishRoute (app, { fake, sessions, webhookPath, secretHeader }) {
   app.post('/example/sessions/:interviewId/finish', {
-    onRequest: requireSignedIn,
+    onRequest: requireSignedInOrToken,
     schema: {
       params: {
         type: 'object',
@@ -27,10 +50,16 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions, webhookPath,
     }
   }, async (request, reply) => {
     const { interviewId } = /** @type {{ interviewId: string }} */ (request.params)
-    if (sessions.find(interviewId)?.externalCustomerId !== signedInUser(request)) {
+    const recorded = sessions.find(interviewId)
+    const started = fake.sessions.get(interviewId)
+    const token = request.headers['x-token']
+    const yours = typeof token === 'string'
+      ? recorded !== undefined && started !== undefined && sameSecret(token, started.token)
+      : recorded?.externalCustomerId === signedInUser(request)
+    if (!yours) {
       return await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'You have no session with this interviewId' })
     }
-    if (!fake.sessions.has(interviewId)) {
+    if (started === undefined) {
       return await reply.code(409).send({
         statusCode: 409,
         error: 'Conflict',

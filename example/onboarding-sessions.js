@@ -1,5 +1,7 @@
 // Where the example keeps its Incode sessions: one row per session in SQLite, written when the
 // session is created (onSessionCreated), then by Incode's webhook (status) and the score it leads to.
+// A session started through GET /incode/start (Incode's sample front ends) also keeps its uniqueId
+// and token, so that another device can resume it (resumeSession).
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -21,7 +23,13 @@ const MIGRATIONS = [
   )`,
   `alter table onboarding_sessions add column onboarding_status text;
    alter table onboarding_sessions add column status_updated_at text;
-   alter table onboarding_sessions add column score text`
+   alter table onboarding_sessions add column score text`,
+  // Sessions started through GET /incode/start: the uniqueId the front end hands to another
+  // device, and the session token that device resumes with (a secret: whoever holds it can act
+  // as the person in front of Incode's capture).
+  `alter table onboarding_sessions add column unique_id text;
+   alter table onboarding_sessions add column session_token text;
+   create unique index onboarding_sessions_unique_id on onboarding_sessions (unique_id)`
 ]
 
 /**
@@ -29,7 +37,7 @@ const MIGRATIONS = [
  * @typedef {object} RecordedSession
  * @property {string} interviewId
  * @property {string} externalCustomerId
- * @property {'sessions' | 'onboarding-url'} route
+ * @property {'sessions' | 'onboarding-url' | 'start'} route
  * @property {string} createdAt ISO 8601
  * @property {string | null} onboardingStatus the latest from Incode's webhook; null until the first
  * @property {string | null} statusUpdatedAt ISO 8601, when that status arrived
@@ -40,11 +48,13 @@ const MIGRATIONS = [
  * @typedef {object} SessionRow
  * @property {string} interview_id
  * @property {string} external_customer_id
- * @property {'sessions' | 'onboarding-url'} route
+ * @property {'sessions' | 'onboarding-url' | 'start'} route
  * @property {string} created_at
  * @property {string | null} onboarding_status
  * @property {string | null} status_updated_at
  * @property {string | null} score the overall score as JSON
+ * @property {string | null} unique_id GET /incode/start's uniqueId; null for the other routes
+ * @property {string | null} session_token with unique_id, for resuming; null otherwise
  */
 
 /** @param {SessionRow} row @returns {RecordedSession} */
@@ -62,7 +72,8 @@ function recordedSession (row) {
 
 /**
  * Opens the database at `path`, creating the file, its folder and the table when needed.
- * The session token is not stored: it is the browser's, and it expires.
+ * The session token is stored only with a uniqueId (GET /incode/start), for resuming: the other
+ * routes' tokens are the browser's alone.
  * @param {string} path
  */
 export function openOnboardingSessions (path) {
@@ -77,7 +88,8 @@ export function openOnboardingSessions (path) {
   })()
 
   const insert = db.prepare(`insert into onboarding_sessions
-    (interview_id, external_customer_id, route, created_at) values (?, ?, ?, ?)`)
+    (interview_id, external_customer_id, route, created_at, unique_id, session_token) values (?, ?, ?, ?, ?, ?)`)
+  const selectByUniqueId = db.prepare('select interview_id, session_token from onboarding_sessions where unique_id = ?')
   const selectOne = db.prepare('select * from onboarding_sessions where interview_id = ?')
   const selectFor = db.prepare(`select * from onboarding_sessions where external_customer_id = ?
     order by created_at desc, rowid desc limit ?`)
@@ -94,7 +106,19 @@ export function openOnboardingSessions (path) {
   return {
     /** @param {import('fastify-incode').IncodeSession} session */
     record (session) {
-      insert.run(session.interviewId, session.externalCustomerId, session.route, session.createdAt.toISOString())
+      const { uniqueId } = session
+      insert.run(session.interviewId, session.externalCustomerId, session.route, session.createdAt.toISOString(),
+        uniqueId ?? null, uniqueId === undefined ? null : session.token)
+    },
+    /**
+     * The plugin's `resumeSession`: the session stored under a uniqueId (a UUID the plugin has
+     * checked), or undefined for one this app never handed out.
+     * @param {string} uniqueId
+     * @returns {{ token: string, interviewId: string } | undefined}
+     */
+    resume (uniqueId) {
+      const row = /** @type {{ interview_id: string, session_token: string } | undefined} */ (selectByUniqueId.get(uniqueId))
+      return row === undefined ? undefined : { token: row.session_token, interviewId: row.interview_id }
     },
     /**
      * One session, or undefined when this app did not record it.

@@ -55,7 +55,7 @@ t.test('finish: only the signed-in user\'s own sessions', async (t) => {
 t.test('finish: a session recorded by an earlier run of the example, whose fake is gone, is a 409', async (t) => {
   const databasePath = temporaryDatabasePath(t)
   const first = await startExample(t, { DATABASE_PATH: databasePath }, { listen: true })
-  const { body: { interviewId } } = await postJson(`${first.url}/incode/sessions`)
+  const { body: { interviewId, token } } = await postJson(`${first.url}/incode/sessions`)
   await first.app.close()
 
   const { url } = await startExample(t, { DATABASE_PATH: databasePath }, { listen: true })
@@ -63,6 +63,8 @@ t.test('finish: a session recorded by an earlier run of the example, whose fake 
     status: 409,
     body: { statusCode: 409, error: 'Conflict', message: 'This session was started by an earlier run of the example, whose fake Incode API is gone' }
   })
+  // The token of a session the fake no longer knows proves nothing.
+  t.equal((await postJson(`${url}/example/sessions/${interviewId}/finish`, { 'x-token': token })).status, 404)
 })
 
 t.test('with real credentials there is no finish route', async (t) => {
