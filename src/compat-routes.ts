@@ -1,12 +1,13 @@
 // The paths Incode's sample front ends call (SPEC §10), so that they work unchanged, through the
 // same session start, hook, limit and errors as the POST routes. GET and text/plain are what any
 // other site's page can send with a user's cookies and no CORS preflight, so a browser's
-// cross-site request is refused before anything runs.
+// request from another origin is refused before anything runs.
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncodeClient } from './client.js'
-import { CrossSiteRefusedError, UnknownUniqueIdError } from './errors.js'
+import { refuseCrossOrigin } from './cross-site.js'
+import { UnknownUniqueIdError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
 import { INTERVIEW_ID, isObject, TOKEN } from './params.js'
@@ -46,14 +47,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
 
-  function refuseCrossSite (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    if (isCrossSite(request, settings.allowedOrigins)) {
-      request.log.info({ origin: request.headers.origin, secFetchSite: request.headers['sec-fetch-site'] }, 'Cross-site request refused')
-      done(new CrossSiteRefusedError())
-    } else {
-      done()
-    }
-  }
+  const refuseCrossSite = refuseCrossOrigin(settings.allowedOrigins, false)
 
   /** The host's hooks after the cross-site check; `creates`: counted by the session limit. */
   const shared = (creates: boolean) => ({
@@ -162,14 +156,4 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       return { verified }
     })
   }
-}
-
-/**
- * A browser's request from another site: an `Origin` that is neither this app's nor allowed, or
- * `Sec-Fetch-Site: cross-site` without an allowed `Origin`. Servers and curl send neither header.
- */
-function isCrossSite (request: FastifyRequest, allowedOrigins: Set<string>): boolean {
-  const origin = request.headers.origin
-  if (origin !== undefined) return origin !== `${request.protocol}://${request.host}` && !allowedOrigins.has(origin)
-  return request.headers['sec-fetch-site'] === 'cross-site'
 }

@@ -10,6 +10,7 @@ export { incodeOpenApi } from './openapi.js'
 export {
   AdminLoginFailedError,
   CallNotSentError,
+  CrossSiteRefusedError,
   HookTimeoutError,
   IncodeCallError,
   InvalidOptionError,
@@ -24,6 +25,7 @@ export {
   UpstreamError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
+  UnknownUniqueIdError,
   UpstreamUnreachableError,
   WebhookNotProcessedError,
   WebhookRateLimitedError,
@@ -45,6 +47,8 @@ export type {
   OnboardingStatusResult,
   OnSessionCreated,
   OnWebhook,
+  ResumedSession,
+  ResumeSession,
   StartSessionOptions,
   StartSessionParams,
   StartSessionResult

@@ -10,6 +10,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import type { TSchema } from '@sinclair/typebox'
 import type { IncodeClient } from './client.js'
 import { RedirectNotAllowedError, RedirectTooLongError } from './errors.js'
+import { refuseCrossOrigin } from './cross-site.js'
 import { sendIncodeError } from './error-handler.js'
 import { hostCallbacksOf } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
@@ -65,6 +66,8 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
 
   const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks)
+  // A bodiless POST needs no CORS preflight: from another origin, it is refused.
+  const refuseSimpleCrossOrigin = refuseCrossOrigin(settings.allowedOrigins, true)
 
   /** Refuses a browser's redirectionUrl that is not allowed, and normalises one that is. */
   function checkRedirectionUrl (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -96,7 +99,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   // the routes refuse anyway is not counted against the limit.
   const shared = () => ({
     bodyLimit: BODY_LIMIT,
-    onRequest: [routeOptions.onRequest ?? []].flat(),
+    onRequest: [refuseSimpleCrossOrigin, routeOptions.onRequest ?? []].flat(),
     preHandler: [routeOptions.preHandler ?? [], checkRedirectionUrl].flat(),
     config: { ...routeOptions.config },
     ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })

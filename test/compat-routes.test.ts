@@ -211,3 +211,31 @@ t.test('options: allowedOrigins must be origins', async (t) => {
     await t.rejects(startHost(t, { plugin: { compatRoutes: true, allowedOrigins: value as string[] } }), { code: 'FST_INCODE_INVALID_OPTION' })
   }
 })
+
+t.test('another port or subdomain of the same site is another origin: refused without an allowed Origin', async (t) => {
+  const host = await compatHost(t)
+  // A plain <img>/no-cors GET from a page on another port carries the cookies, no Origin, and
+  // Sec-Fetch-Site: same-site.
+  t.equal((await call(host.url, '/incode/start', { headers: { 'sec-fetch-site': 'same-site' } })).status, 403)
+  t.equal(host.fake.requests.length, 0)
+})
+
+t.test('the POST routes refuse a bodiless or non-JSON browser POST from another origin (no CORS preflight); a JSON one passed CORS', async (t) => {
+  const host = await compatHost(t, { plugin: { allowedOrigins: ['https://app.example.com'] } })
+  for (const [what, headers] of [
+    ['a cross-site bodiless POST', { 'sec-fetch-site': 'cross-site' }],
+    ['a bodiless POST with a foreign Origin', { origin: 'https://evil.example.net' }],
+    ['a text/plain POST with a foreign Origin', { origin: 'https://evil.example.net', 'content-type': 'text/plain' }]
+  ] as const) {
+    for (const path of ['/incode/sessions', '/incode/onboarding-url']) {
+      t.equal((await call(host.url, path, { method: 'POST', headers })).status, 403, `${what}: ${path}`)
+    }
+  }
+  t.equal(host.fake.requests.length, 0, 'Incode never called')
+  const json = { 'content-type': 'application/json' }
+  t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { ...json, origin: 'https://evil.example.net' }, body: '{}' })).status, 201,
+    'application/json from another origin needed a preflight, which the host\'s CORS answered')
+  t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { origin: 'https://app.example.com' } })).status, 201, 'an allowed origin')
+  t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { origin: host.url } })).status, 201, 'the app\'s own origin')
+  t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })).status, 201)
+})
