@@ -49,10 +49,9 @@ export function signedInUser (request) {
 
 /**
  * Whether the sign-in cookie counts: on the compat start routes, from this app's own pages. A
- * browser says where a request comes from in `Sec-Fetch-Site`; another port or subdomain of the
- * same site is `same-site`, and its page's plain GET (`mode: 'no-cors'`) carries the cookie and
- * no `Origin` header, so the plugin's cross-site check lets it through. Servers and curl send no
- * `Sec-Fetch-Site`.
+ * browser says where a request comes from in `Sec-Fetch-Site`; the plugin already refuses
+ * another origin's request, and this keeps the cookie to `same-origin` as a second line. Servers
+ * and curl send no `Sec-Fetch-Site`.
  * @param {import('fastify').FastifyRequest} request
  */
 function cookieCounts (request) {

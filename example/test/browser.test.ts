@@ -246,8 +246,8 @@ t.test('a page on another origin cannot start a session with the user\'s sign-in
     { secFetchSite: 'cross-site' },
     { origin: `http://127.0.0.1:${port}`, secFetchSite: 'same-site' }
   ], '…because the compat route refused it (403): its Origin is not allowed')
-  t.equal(await attempt(`http://127.0.0.1:${port}`, 'no-cors', 'opaque'), 401,
-    'without Origin the plugin cannot tell, and the example ignores the cookie of a request not from its own pages')
+  t.equal(await attempt(`http://127.0.0.1:${port}`, 'no-cors', 'opaque'), 403,
+    'without Origin, Sec-Fetch-Site: same-site is another origin too: the compat route refuses it')
   t.equal(sessionRows(databasePath).length, 1, 'no session started')
 })
 

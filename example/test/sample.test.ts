@@ -51,7 +51,7 @@ t.test('no session starts without a sign-in: the cookie counts on the compat sta
     t.match(res.body.message, /Sign in first/)
   }
   const sibling = await call(`${url}/incode/start`, { ...aliceCookie, 'sec-fetch-site': 'same-site' })
-  t.equal(sibling.status, 401, 'nor from a page of another origin of the same site, which the plugin cannot always tell')
+  t.equal(sibling.status, 403, 'nor from a page of another origin of the same site: the plugin refuses it')
   const posted = await fetch(`${url}/incode/sessions`, { method: 'POST', headers: aliceCookie })
   t.equal(posted.status, 401, 'POST /incode/sessions takes the header only: any page may POST without a body')
   t.equal(sessionRows(databasePath).length, 0)
