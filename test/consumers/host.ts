@@ -1,3 +1,5 @@
+// A TypeScript host of the packed package, the same in every setup of test/consumers/*/: it
+// registers the plugin against the fake Incode API, starts a session, and uses the error types.
 import Fastify from 'fastify'
 import fastifyIncode, { IncodeCallError, isIncodeCallError, UpstreamTimeoutError, type IncodeSession } from 'fastify-incode'
 import { createFakeIncode } from 'fastify-incode/testing'
