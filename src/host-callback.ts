@@ -30,6 +30,9 @@ export class HostCallbacks {
         return controller.signal
       }
     }
+    // A sync throw rejects run(); a callback that returns at once needs no deadline.
+    const pending = call(context)
+    if (!isThenable(pending)) return pending
     let timer: NodeJS.Timeout | undefined
     try {
       return await new Promise<T>((resolve, reject) => {
@@ -38,7 +41,7 @@ export class HostCallbacks {
           controller?.abort(error)
           reject(error)
         }, this.timeout)
-        Promise.resolve().then(() => call(context)).then(resolve, reject)
+        pending.then(resolve, reject)
       })
     } finally {
       clearTimeout(timer)
@@ -51,6 +54,10 @@ export class HostCallbacks {
     const reason = new DOMException('The server is closing', 'AbortError')
     for (const controller of this.#live) controller.abort(reason)
   }
+}
+
+function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /** The callbacks of one encapsulated context, told when the server starts closing. */

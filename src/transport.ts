@@ -303,7 +303,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd (): void {
-    this.#settle({ sent: true, status: this.#status, text: Buffer.concat(this.#chunks).toString('utf8') })
+    const chunks = this.#chunks
+    const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
+    this.#settle({ sent: true, status: this.#status, text: body.toString('utf8') })
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
@@ -349,7 +351,8 @@ function classify<T> (outcome: Outcome, attempt: number, readResult: (body: unkn
 /** Calls `listener` once, when `signal` aborts; returns what stops listening. */
 function onAbort (signal: CallSignal, listener: () => void): () => void {
   if (signal instanceof EventEmitter) {
-    signal.once('abort', listener)
+    // `on`, not `once`: an abort is emitted once, and `once` would wrap the listener per call.
+    signal.on('abort', listener)
     return () => signal.removeListener('abort', listener)
   }
   signal.addEventListener('abort', listener, { once: true })

@@ -100,6 +100,9 @@ t.test('a host dispatcher cannot lift the 1 MiB cap on Incode\'s answer', async 
   const err = await failure(client.startSession())
   t.equal(err.code, 'FST_INCODE_UPSTREAM_BAD_RESPONSE')
   t.equal(err.upstreamStatus, 200)
+  // Under the cap, an answer in many chunks is read whole (and this one's token is too long to use).
+  fake.failNext({ type: 'json', body: { token: 'y'.repeat(300 * 1024), interviewId: '0123456789abcdef01234567' } })
+  t.equal((await failure(client.startSession())).code, 'FST_INCODE_UPSTREAM_BAD_RESPONSE')
 })
 
 t.test('connections and keepAliveTimeout are checked', async (t) => {
