@@ -4,7 +4,7 @@
 // request from another origin is refused before anything runs.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
 import { UnknownUniqueIdError } from './errors.js'
@@ -43,6 +43,9 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   const { client, owner, settings, callbacks, startRecordedSession } = options
   const { routeOptions } = settings
 
+  // Their bodies are required: no body, or JSON null, is a 400 here (the session routes' validator,
+  // inherited otherwise, lets a missing body through as "no options").
+  fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   // The samples POST a JSON string with no content type, which fetch sends as text/plain.
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.addContentTypeParser('*', { parseAs: 'string' }, parseJson)

@@ -239,3 +239,12 @@ t.test('the POST routes refuse a bodiless or non-JSON browser POST from another 
   t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { origin: host.url } })).status, 201, 'the app\'s own origin')
   t.equal((await call(host.url, '/incode/sessions', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } })).status, 201)
 })
+
+t.test('POST /finish and /auth without a body, or with JSON null, are a 400, not a crash', async (t) => {
+  const host = await compatHost(t, { plugin: ADMIN, fake: { adminPassword: ADMIN.adminPassword } })
+  for (const path of ['/incode/finish', '/incode/auth']) {
+    t.equal((await call(host.url, path, { method: 'POST' })).status, 400, `${path}: no body`)
+    t.equal((await call(host.url, path, { method: 'POST', headers: textPlain, body: 'null' })).status, 400, `${path}: null`)
+  }
+  t.equal(host.fake.requests.length, 0)
+})
