@@ -235,8 +235,14 @@ class Call<T> {
       done()
       return
     }
-    // The caller's own callback: awaited so that close() waits for it; its failure is its own.
-    Promise.resolve().then(() => onLate(value)).then(done, done)
+    // The caller's own callback: awaited so that close() waits for it, for at most one more
+    // `timeout`; its failure is its own.
+    const limit = setTimeout(done, this.#settings.timeout)
+    const finish = (): void => {
+      clearTimeout(limit)
+      done()
+    }
+    Promise.resolve().then(() => onLate(value)).then(finish, finish)
   }
 
   #answer (error: unknown, value?: T): void {

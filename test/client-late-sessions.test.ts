@@ -111,3 +111,14 @@ t.test('connections and keepAliveTimeout are checked', async (t) => {
       { code: 'FST_INCODE_INVALID_OPTION', message: `fastify-incode option "${name}" must be an integer of at least 1` })
   }
 })
+
+t.test('an onLateSession that never settles holds close() for at most one more timeout', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 150 })
+  fake.failNext({ type: 'delay', ms: 200 })
+  let called = false
+  await failure(client.startSession({}, { onLateSession: async () => { called = true; await new Promise(() => {}) } }))
+  const started = Date.now()
+  await client.close()
+  t.ok(called, 'it was called')
+  t.ok(Date.now() - started < 150 + 150 + 300, `close() ended after ${Date.now() - started} ms`)
+})
