@@ -79,10 +79,7 @@ export class IncodeClient {
         },
         body: JSON.stringify(body)
       },
-      // What goes on into a header, the hook, a log line and the browser must be what it claims.
-      readResult: (answer) => isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
-        ? answer as StartSessionResult
-        : undefined,
+      readResult: readStartedSession,
       signal: options.signal,
       keepWhenSent: true,
       onLate: options.onLateSession
@@ -239,6 +236,13 @@ export class IncodeClient {
   async close (): Promise<void> {
     await this.#transport.close()
   }
+}
+
+// What goes on into a header, the hook, a log line and the browser must be what it claims.
+function readStartedSession (answer: unknown): StartSessionResult | undefined {
+  return isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
+    ? answer as StartSessionResult
+    : undefined
 }
 
 function readFinishStatus (answer: unknown): FinishStatusResult | undefined {

@@ -106,7 +106,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
     const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url' }, signal)
-    const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
+    const url = await callIncode(request, 'onboarding-url', interviewId, client.getOnboardingUrl(token, { signal }))
     return { success: true as const, token, interviewId, url }
   })
 
@@ -122,7 +122,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     }
   }, async (request) => {
     const { redirectionUrl, action } = await callIncode(request, 'finish-status', undefined,
-      async () => await client.getFinishStatus(request.body.token))
+      client.getFinishStatus(request.body.token))
     return { redirectionUrl, action }
   })
 
@@ -138,7 +138,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     }
   }, async (request) => {
     // The token names the session: a caller sees only the score of a session it holds.
-    const { overall } = await callIncode(request, 'score', undefined, async () => await client.getScoreForToken(request.headers['x-token']))
+    const { overall } = await callIncode(request, 'score', undefined, client.getScoreForToken(request.headers['x-token']))
     return { success: true as const, score: overall.status === 'OK' ? 'OK' as const : 'FAIL' as const, overall }
   })
 
@@ -155,7 +155,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       }
     }, async (request) => {
       const { verified } = await callIncode(request, 'authentication-verify', undefined,
-        async () => await client.verifyFaceAuthentication(request.body))
+        client.verifyFaceAuthentication(request.body))
       return { verified }
     })
   }

@@ -7,7 +7,7 @@ import type { HostCallbackContext } from './types.js'
 
 export class HostCallbacks {
   readonly timeout: number
-  /** The signals handed out to callbacks still running; the controllers are made on first use. */
+  /** The signals handed out to callbacks still running. */
   readonly #live = new Set<AbortController>()
 
   constructor (timeout: number) {
@@ -19,17 +19,7 @@ export class HostCallbacks {
    * deadline it rejects with FST_INCODE_HOOK_TIMEOUT (`name` is on the error as `hook`).
    */
   async run<T> (name: string, call: (context: HostCallbackContext) => T | PromiseLike<T>): Promise<T> {
-    let controller: AbortController | undefined
-    const live = this.#live
-    const context: HostCallbackContext = {
-      get signal () {
-        if (controller === undefined) {
-          controller = new AbortController()
-          live.add(controller)
-        }
-        return controller.signal
-      }
-    }
+    const context = new CallbackContext(this.#live)
     // A sync throw rejects run(); a callback that returns at once needs no deadline.
     const pending = call(context)
     if (!isThenable(pending)) return pending
@@ -38,14 +28,14 @@ export class HostCallbacks {
       return await new Promise<T>((resolve, reject) => {
         timer = setTimeout(() => {
           const error = Object.assign(new HookTimeoutError(), { hook: name })
-          controller?.abort(error)
+          CallbackContext.abort(context, error)
           reject(error)
         }, this.timeout)
         pending.then(resolve, reject)
       })
     } finally {
       clearTimeout(timer)
-      if (controller !== undefined) live.delete(controller)
+      CallbackContext.release(context)
     }
   }
 
@@ -53,6 +43,35 @@ export class HostCallbacks {
   abortAll (): void {
     const reason = new DOMException('The server is closing', 'AbortError')
     for (const controller of this.#live) controller.abort(reason)
+  }
+}
+
+/**
+ * What a callback is given: its signal, made on first use (most callbacks never read it), and then
+ * kept among the live ones until the callback ends. The rest is static, out of the host's sight.
+ */
+class CallbackContext implements HostCallbackContext {
+  #controller: AbortController | undefined
+  readonly #live: Set<AbortController>
+
+  constructor (live: Set<AbortController>) {
+    this.#live = live
+  }
+
+  get signal (): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      this.#live.add(this.#controller)
+    }
+    return this.#controller.signal
+  }
+
+  static abort (context: CallbackContext, reason: unknown): void {
+    context.#controller?.abort(reason)
+  }
+
+  static release (context: CallbackContext): void {
+    if (context.#controller !== undefined) context.#live.delete(context.#controller)
   }
 }
 

@@ -111,7 +111,8 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
       'and returns the session token and interviewId.', SessionResponse)
   }, async (request, reply) => {
     const { token, interviewId } = await startRecordedSession(request, { route: 'sessions', body: request.body }, disconnectSignal(reply))
-    return await reply.code(201).send({ token, interviewId })
+    reply.code(201)
+    return { token, interviewId }
   })
 
   fastify.post('/onboarding-url', {
@@ -121,8 +122,9 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
     const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url', body: request.body }, signal)
-    const url = await callIncode(request, 'onboarding-url', interviewId, async () => await client.getOnboardingUrl(token, { signal }))
-    return await reply.code(201).send({ interviewId, url })
+    const url = await callIncode(request, 'onboarding-url', interviewId, client.getOnboardingUrl(token, { signal }))
+    reply.code(201)
+    return { interviewId, url }
   })
 
   if (settings.compatRoutes) {

@@ -10,7 +10,7 @@ import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
 import type { SessionRequest } from './schemas.js'
 import { CallAbort } from './transport.js'
-import type { IncodeSession, StartSessionResult } from './types.js'
+import type { ExternalCustomerIdResolver, IncodeSession, StartSessionResult } from './types.js'
 
 export interface SessionStart {
   route: IncodeSession['route']
@@ -26,7 +26,8 @@ export function sessionStarter (
 ): StartRecordedSession {
   return async function startRecordedSession (request, { route, body = {}, uniqueId }, signal) {
     const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
-    const externalCustomerId = await resolveExternalCustomerId(request)
+    const resolver = settings.externalCustomerId
+    const externalCustomerId = resolver === undefined ? undefined : await resolveExternalCustomerId(request, resolver)
     const language = body.language ?? settings.language
     const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => ({
       interviewId: response.interviewId,
@@ -50,7 +51,7 @@ export function sessionStarter (
       await recordSession(request, describe(response, false)).catch(() => {})
     }
     const response = await callIncode(request, 'start', undefined,
-      async () => await client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
+      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
     request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
     await recordSession(request, describe(response, !signal.aborted))
     return response
@@ -70,9 +71,8 @@ export function sessionStarter (
     }
   }
 
-  async function resolveExternalCustomerId (request: FastifyRequest): Promise<string | undefined> {
-    const resolver = settings.externalCustomerId
-    const id = resolver === undefined ? undefined : await callbacks.run('externalCustomerId', (context) => resolver(request, context))
+  async function resolveExternalCustomerId (request: FastifyRequest, resolver: ExternalCustomerIdResolver): Promise<string | undefined> {
+    const id = await callbacks.run('externalCustomerId', (context) => resolver(request, context))
     if (id !== undefined && (typeof id !== 'string' || id === '')) {
       throw new TypeError('The externalCustomerId option must resolve to a non-empty string or undefined')
     }
@@ -80,13 +80,13 @@ export function sessionStarter (
   }
 }
 
-/** Makes an Incode call and logs its failure with what an operator needs, and nothing secret. */
+/** Awaits an Incode call and logs its failure with what an operator needs, and nothing secret. */
 export async function callIncode<T> (
-  request: FastifyRequest, call: string, interviewId: string | undefined, send: () => Promise<T>
+  request: FastifyRequest, call: string, interviewId: string | undefined, sent: Promise<T>
 ): Promise<T> {
   const started = performance.now()
   try {
-    return await send()
+    return await sent
   } catch (err) {
     if (isIncodeCallError(err)) {
       // Incode refusing the call usually means a wrong key or flow id: an operator must act.
@@ -107,7 +107,8 @@ export async function callIncode<T> (
 /** Fires when the browser goes away before its answer; the transport's cheap signal. */
 export function disconnectSignal (reply: FastifyReply): CallAbort {
   const signal = new CallAbort()
-  reply.raw.once('close', () => {
+  // `on`, not `once`: 'close' comes once, and `once` would wrap the listener per request.
+  reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) signal.abort(new ClientClosedError('The client closed the connection'))
   })
   return signal
