@@ -13,10 +13,11 @@ import { parseArgs } from 'node:util'
 /**
  * @typedef {object} BenchOptions
  * @property {number} duration seconds of load per measured run
- * @property {number} warmup seconds of load before the measured rounds (all servers at once), and before the soak
+ * @property {number} warmup seconds of load before the measured rounds (all servers at once)
  * @property {number} rounds measured rounds; each loads A, B, B-fetch, then U
  * @property {Scenario[]} scenarios one pass each, in order, with fresh processes
  * @property {number} soak seconds of the soak; 0 skips it
+ * @property {number} soakWarmup seconds of the soak's load before its memory is first read
  * @property {Scenario} soakScenario the soak's latency and browsers
  * @property {number} soakTimeout ms, the plugin's `timeout` (deadline) during the soak
  * @property {SoakServer[]} soakServers which servers are soaked, one after the other; none when `soak` is 0
@@ -25,7 +26,7 @@ import { parseArgs } from 'node:util'
  */
 
 /**
- * @typedef {'duration' | 'warmup' | 'rounds' | 'scenarios' | 'soak' | 'soakScenario' | 'soakTimeout' |
+ * @typedef {'duration' | 'warmup' | 'rounds' | 'scenarios' | 'soak' | 'soakWarmup' | 'soakScenario' | 'soakTimeout' |
  *   'soakServers' | 'results' | 'chart'} SettingName
  */
 
@@ -40,6 +41,9 @@ const DEFAULTS = {
   // CPU per request where the servers are CPU-bound (0 and 25 ms), then Incode's real latency.
   scenarios: '0x50,25x50,300x200,300x600,1000x600',
   soak: '60',
+  // Long enough for the server's memory to reach its working set (pooled connections, heap sizes):
+  // RSS read sooner grows during the soak without any leak.
+  soakWarmup: '20',
   soakScenario: '300x200',
   soakTimeout: '2000',
   soakServers: 'A,B-fetch',
@@ -53,6 +57,7 @@ const QUICK = {
   rounds: '1',
   scenarios: '0x20,100x50',
   soak: '1',
+  soakWarmup: '0.25',
   soakScenario: '100x20',
   soakTimeout: '500',
   soakServers: 'A'
@@ -94,6 +99,7 @@ export function parseOptions (argv, env) {
     rounds: integer('rounds', settings.rounds, 1),
     scenarios: list('scenarios', settings.scenarios).map((text) => scenario('scenarios', text)),
     soak,
+    soakWarmup: positiveNumber('soakWarmup', settings.soakWarmup),
     soakScenario: soakScenario(settings.soakScenario),
     soakTimeout: integer('soakTimeout', settings.soakTimeout, 1),
     // No soak is a soak of no server.

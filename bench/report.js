@@ -166,7 +166,7 @@ function describeSettings (options) {
   const scenarios = options.scenarios.map(({ latencyMs, browsers }) => `${latencyMs} ms × ${browsers}`).join(', ')
   const soak = options.soak === 0
     ? 'no soak'
-    : `soak of ${options.soakServers.join(' then ')}: ${options.soak} s at ${options.soakScenario.latencyMs} ms × ` +
+    : `soak of ${options.soakServers.join(' then ')}: ${options.soak} s after a ${options.soakWarmup} s warm-up, at ${options.soakScenario.latencyMs} ms × ` +
       `${options.soakScenario.browsers} browsers, deadline ${options.soakTimeout} ms`
   return `${options.rounds} round(s) of A, B, B-fetch, U, ${options.duration} s per run, after a ${options.warmup} s ` +
     `warm-up of all four at once; scenarios (Incode latency × browsers): ${scenarios}; ${soak}`
@@ -183,7 +183,7 @@ export function formatResults ({ runs, summaries, soaks, verdicts, options, comm
     ? 'Skipped (`--soak=0`).'
     : `${formatSoaks(soaks)}
 
-${soaks[0]?.seconds} s of ${soaks[0]?.scenario.browsers} browsers against each server, after a ${options.warmup} s warm-up,
+${soaks[0]?.seconds} s of ${soaks[0]?.scenario.browsers} browsers against each server, after a ${options.soakWarmup} s warm-up,
 the fake Incode API answering in ${soaks[0]?.scenario.latencyMs} ms. 5% of \`/omni/start\` calls fail, as often one
 way as another: a 500, no answer at all (hang), a dropped connection, an answer ${soaks[0]?.timeoutMs} ms late (after
 the deadline, within twice it). 5% of browsers leave mid-call (the request is cut while Incode is

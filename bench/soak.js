@@ -103,8 +103,8 @@ async function runSoak (children, options, server, log) {
   // A call past its deadline finishes in the background, for at most another deadline.
   const backgroundCalls = () => sleep(2 * timeoutMs)
 
-  log(`Soak of ${server}: ${options.warmup} s warm-up`)
-  await browse(options.warmup)
+  log(`Soak of ${server}: ${options.soakWarmup} s warm-up`)
+  await browse(options.soakWarmup)
   await backgroundCalls()
   /** @type {ServerUsage} */
   const start = await target.ask({ gc: true })

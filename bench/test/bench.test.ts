@@ -107,7 +107,7 @@ t.test('the quick benchmark runs every server and the soak, prints the headline 
   t.match(report, /^- Packages: fastify-incode \d+\.\d+\.\d+, fastify 5\..*, Node's undici \(global fetch\) \d/m)
   t.match(report, /^- Command: `BENCH_.*node bench\/run\.js --quick --rounds=1`$/m)
   // Arguments win over BENCH_* variables, which win over --quick, which wins over the defaults.
-  t.match(report, /^- Settings: 1 round\(s\) of A, B, B-fetch, U, 0\.5 s per run, .*scenarios \(Incode latency × browsers\): 0 ms × 20, 100 ms × 50; soak of A: 1 s at 100 ms × 20 browsers, deadline 500 ms$/m)
+  t.match(report, /^- Settings: 1 round\(s\) of A, B, B-fetch, U, 0\.5 s per run, .*scenarios \(Incode latency × browsers\): 0 ms × 20, 100 ms × 50; soak of A: 1 s after a 0\.25 s warm-up, at 100 ms × 20 browsers, deadline 500 ms$/m)
   t.match(report, /^!\[[^\]]+\]\(chart\/results\.svg\)$/m, 'the chart, linked relative to RESULTS.md')
   t.ok(report.includes(stdout.split('\n\n')[0] ?? '-'), 'the headline of stdout')
   for (const line of verdicts) t.ok(report.includes(`- ${line}\n`), `RESULTS.md lists "${line.slice(0, 40)}…"`)
@@ -136,6 +136,7 @@ t.test('options: defaults, --quick, then BENCH_* variables, then arguments', asy
       { latencyMs: 1000, browsers: 600 }
     ],
     soak: 60,
+    soakWarmup: 20,
     soakScenario: { latencyMs: 300, browsers: 200 },
     soakTimeout: 2000,
     soakServers: ['A', 'B-fetch']
