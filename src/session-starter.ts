@@ -29,19 +29,23 @@ export function sessionStarter (
     const resolver = settings.externalCustomerId
     const externalCustomerId = resolver === undefined ? undefined : await resolveExternalCustomerId(request, resolver)
     const language = body.language ?? settings.language
-    const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => ({
-      interviewId: response.interviewId,
-      token: response.token,
-      configurationId: client.configurationId,
-      ...(externalCustomerId === undefined ? {} : { externalCustomerId }),
-      ...(redirectionUrl === undefined ? {} : { redirectionUrl }),
-      ...(uniqueId === undefined ? {} : { uniqueId }),
-      language,
-      createdAt: new Date(),
-      route,
-      delivered,
-      response
-    })
+    const describe = (response: StartSessionResult, delivered: boolean): IncodeSession => {
+      const session: IncodeSession = {
+        interviewId: response.interviewId,
+        token: response.token,
+        configurationId: client.configurationId,
+        language,
+        createdAt: new Date(),
+        route,
+        delivered,
+        response
+      }
+      // Absent rather than undefined, for a host that spreads or serialises the session.
+      if (externalCustomerId !== undefined) session.externalCustomerId = externalCustomerId
+      if (redirectionUrl !== undefined) session.redirectionUrl = redirectionUrl
+      if (uniqueId !== undefined) session.uniqueId = uniqueId
+      return session
+    }
 
     const started = performance.now()
     const onLateSession = async (response: StartSessionResult): Promise<void> => {
