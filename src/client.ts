@@ -3,7 +3,7 @@ import { AdminToken } from './admin-token.js'
 import { InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
 import { checkFaceAuthentication, checkInterviewId, checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
-import { MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
+import { CallAbort, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
   CallOptions,
   FaceAuthenticationParams,
@@ -18,8 +18,8 @@ import type {
 } from './types.js'
 
 /**
- * The routes' own options: the same, but the signal may be the transport's cheap EventEmitter.
- * Not exported from the package: the public surface takes an AbortSignal, as `fetch` does.
+ * The routes' own options: the same, but the signal may be the routes' cheaper CallAbort. Not
+ * exported from the package: the public surface takes an AbortSignal, as `fetch` does.
  */
 export type InternalCallOptions<O extends CallOptions> = Omit<O, 'signal'> & { signal?: CallSignal | undefined }
 
@@ -266,7 +266,7 @@ function isMatch (pattern: RegExp, value: unknown): value is string {
 function checkCallOptions (options: unknown): asserts options is InternalCallOptions<StartSessionOptions> {
   if (!isObject(options)) throw new InvalidParamsError('options', 'must be an object')
   const { signal, onLateSession } = options
-  if (signal !== undefined && (!isObject(signal) || typeof signal.aborted !== 'boolean')) {
+  if (signal !== undefined && !(signal instanceof AbortSignal || signal instanceof CallAbort)) {
     throw new InvalidParamsError('signal', 'must be an AbortSignal')
   }
   if (onLateSession !== undefined && typeof onLateSession !== 'function') {

@@ -20,22 +20,22 @@ export class HostCallbacks {
    */
   async run<T> (name: string, call: (context: HostCallbackContext) => T | PromiseLike<T>): Promise<T> {
     const context = new CallbackContext(this.#live)
-    // A sync throw rejects run(); a callback that returns at once needs no deadline.
-    const pending = call(context)
-    if (!isThenable(pending)) return pending
     let timer: NodeJS.Timeout | undefined
     try {
+      // A sync throw rejects run(); a callback that returns at once needs no deadline.
+      const pending = call(context)
+      if (!isThenable(pending)) return pending
       return await new Promise<T>((resolve, reject) => {
         timer = setTimeout(() => {
           const error = Object.assign(new HookTimeoutError(), { hook: name })
-          CallbackContext.abort(context, error)
+          abortContext(context, error)
           reject(error)
         }, this.timeout)
         pending.then(resolve, reject)
       })
     } finally {
       clearTimeout(timer)
-      CallbackContext.release(context)
+      releaseContext(context)
     }
   }
 
@@ -46,13 +46,26 @@ export class HostCallbacks {
   }
 }
 
+/** Aborts a context's signal, if the callback asked for one. */
+let abortContext: (context: CallbackContext, reason: unknown) => void
+/** Forgets a context's signal once its callback has ended, so that closing does not abort it. */
+let releaseContext: (context: CallbackContext) => void
+
 /**
  * What a callback is given: its signal, made on first use (most callbacks never read it), and then
- * kept among the live ones until the callback ends. The rest is static, out of the host's sight.
+ * kept among the live ones until the callback ends. A class, as it is made per call: an object
+ * literal with a getter costs more. The rest is out of the host's reach.
  */
 class CallbackContext implements HostCallbackContext {
   #controller: AbortController | undefined
   readonly #live: Set<AbortController>
+
+  static {
+    abortContext = (context, reason) => context.#controller?.abort(reason)
+    releaseContext = (context) => {
+      if (context.#controller !== undefined) context.#live.delete(context.#controller)
+    }
+  }
 
   constructor (live: Set<AbortController>) {
     this.#live = live
@@ -64,14 +77,6 @@ class CallbackContext implements HostCallbackContext {
       this.#live.add(this.#controller)
     }
     return this.#controller.signal
-  }
-
-  static abort (context: CallbackContext, reason: unknown): void {
-    context.#controller?.abort(reason)
-  }
-
-  static release (context: CallbackContext): void {
-    if (context.#controller !== undefined) context.#live.delete(context.#controller)
   }
 }
 

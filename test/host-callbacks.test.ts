@@ -97,6 +97,8 @@ t.test('the externalCustomerId resolver gets the signal too', async (t) => {
   })
   t.equal((await post(host.app, '/incode/sessions')).statusCode, 201)
   t.equal(signal?.aborted, false, 'a live signal, never aborted for a callback that finished')
+  await host.app.close()
+  t.equal(signal?.aborted, false, 'nor by the close: a callback that returned at once is done with it')
 })
 
 for (const name of ['keyGenerator', 'max', 'allowList'] as const) {

@@ -69,6 +69,7 @@ t.test('IncodeClient checks what its caller gives it before anything is sent', a
     ['too many customFields', async () => await client.startSession({ customFields: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }), 'customFields'],
     ['options not an object', async () => await client.startSession({}, null as never), 'options'],
     ['a signal that is not one', async () => await client.startSession({}, { signal: 'stop' as never }), 'signal'],
+    ['an object that only looks like a signal', async () => await client.startSession({}, { signal: { aborted: false } as never }), 'signal'],
     ['an onLateSession that is not a function', async () => await client.startSession({}, { onLateSession: 1 as never }), 'onLateSession'],
     ['no token', async () => await client.getOnboardingUrl(undefined as never), 'token'],
     ['a token with CRLF', async () => await client.getOnboardingUrl('abc\r\nx-api-key: stolen'), 'token']
