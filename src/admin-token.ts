@@ -1,6 +1,7 @@
 // Incode's admin (executive) token lives 24 hours. Logged in on first use, kept, renewed an hour
 // early and once after a 401, and shared: concurrent callers wait for one log-in, not one each.
 import { AdminLoginFailedError, InvalidOptionError, type IncodeCallError } from './errors.js'
+import { failure } from './transport.js'
 
 const RENEW_AFTER_MS = 23 * 60 * 60 * 1000
 
@@ -37,17 +38,16 @@ export class AdminToken {
       this.#renewAt = Date.now() + RENEW_AFTER_MS
       return token
     }, (cause: IncodeCallError) => {
-      const error = new AdminLoginFailedError({ cause })
-      error.attempts = cause.attempts
-      error.upstreamStatus = cause.upstreamStatus
-      error.incodeStatus = cause.incodeStatus
-      throw error
+      throw failure(AdminLoginFailedError, cause.attempts, { status: cause.upstreamStatus, incodeStatus: cause.incodeStatus, cause })
     }).finally(() => { this.#pending = undefined })
     return await this.#pending
   }
 
-  /** Forgets `token` after Incode refused it, unless another caller has already replaced it. */
+  /**
+   * Forgets `token` after Incode refused it, unless another caller has already replaced it. A
+   * token the host gave is kept: there is nothing to replace it with, and the refusal may pass.
+   */
   refused (token: string): void {
-    if (this.#token === token) this.#token = undefined
+    if (this.renewable && this.#token === token) this.#token = undefined
   }
 }

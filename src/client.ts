@@ -2,7 +2,7 @@ import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
 import { InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
-import { checkFaceAuthentication, checkInterviewId, checkToken, INTERVIEW_ID, isObject, startSessionBody, TOKEN } from './params.js'
+import { checkFaceAuthentication, checkInterviewId, checkToken, isHttpUrl, isMatch, isObject, readStartedSession, startSessionBody, TOKEN } from './params.js'
 import { CallAbort, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
   CallOptions,
@@ -18,10 +18,15 @@ import type {
 } from './types.js'
 
 /**
- * The routes' own options: the same, but the signal may be the routes' cheaper CallAbort. Not
- * exported from the package: the public surface takes an AbortSignal, as `fetch` does.
+ * The routes' own options: the same, but the signal may be the routes' cheaper CallAbort, and
+ * their `onLateSession`, which bounds the host's hook by `hookTimeout` itself, is awaited without
+ * the client's own limit. Not exported from the package: the public surface takes an
+ * AbortSignal, as `fetch` does.
  */
-export type InternalCallOptions<O extends CallOptions> = Omit<O, 'signal'> & { signal?: CallSignal | undefined }
+export type InternalCallOptions<O extends CallOptions> = Omit<O, 'signal'> & {
+  signal?: CallSignal | undefined
+  onLateSessionBounded?: boolean
+}
 
 const API_VERSION = '1.0'
 
@@ -71,18 +76,14 @@ export class IncodeClient {
       request: {
         method: 'POST',
         path: '/omni/start',
-        headers: {
-          'x-api-key': this.#apiKey,
-          'api-version': API_VERSION,
-          'content-type': 'application/json',
-          accept: 'application/json'
-        },
+        headers: this.#jsonHeaders(),
         body: JSON.stringify(body)
       },
-      readResult: readStartedSession,
+      readResult: readStartSessionAnswer,
       signal: options.signal,
       keepWhenSent: true,
-      onLate: options.onLateSession
+      onLate: options.onLateSession,
+      onLateBounded: options.onLateSessionBounded === true
     })
   }
 
@@ -131,7 +132,7 @@ export class IncodeClient {
       request: {
         method: 'POST',
         path: '/omni/authentication/verify',
-        headers: { ...this.#adminHeaders(adminToken), 'content-type': 'application/json' },
+        headers: { ...this.#tokenHeaders(adminToken), 'content-type': 'application/json' },
         body: JSON.stringify(body)
       },
       readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
@@ -150,7 +151,7 @@ export class IncodeClient {
       request: {
         method: 'GET',
         path,
-        headers: { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
+        headers: this.#tokenHeaders(token)
       },
       readResult,
       signal: options.signal,
@@ -178,7 +179,7 @@ export class IncodeClient {
     checkInterviewId(interviewId)
     checkCallOptions(options)
     return await this.#withAdminToken(async (token) => await this.#transport.call({
-      request: { method: 'GET', path: `${path}?id=${encodeURIComponent(interviewId)}`, headers: this.#adminHeaders(token) },
+      request: { method: 'GET', path: `${path}?id=${encodeURIComponent(interviewId)}`, headers: this.#tokenHeaders(token) },
       readResult,
       signal: options.signal,
       keepWhenSent: false,
@@ -205,7 +206,13 @@ export class IncodeClient {
     }
   }
 
-  #adminHeaders (token: string): Record<string, string> {
+  /** A JSON POST's headers with the API key (a fresh object per call: a host's dispatcher may add to it). */
+  #jsonHeaders (): Record<string, string> {
+    return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'content-type': 'application/json', accept: 'application/json' }
+  }
+
+  /** The headers of a call made with a token (the session's or the admin's) and the API key. */
+  #tokenHeaders (token: string): Record<string, string> {
     return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
   }
 
@@ -214,12 +221,7 @@ export class IncodeClient {
       request: {
         method: 'POST',
         path: '/executive/log-in',
-        headers: {
-          'x-api-key': this.#apiKey,
-          'api-version': API_VERSION,
-          'content-type': 'application/json',
-          accept: 'application/json'
-        },
+        headers: this.#jsonHeaders(),
         body: JSON.stringify({ email, password })
       },
       readResult: (answer) => isObject(answer) && isMatch(TOKEN, answer.token) ? answer.token : undefined,
@@ -238,11 +240,10 @@ export class IncodeClient {
   }
 }
 
-// What goes on into a header, the hook, a log line and the browser must be what it claims.
-function readStartedSession (answer: unknown): StartSessionResult | undefined {
-  return isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
-    ? answer as StartSessionResult
-    : undefined
+// What goes on into a header, the hook, a log line and the browser must be what it claims; the
+// rest of Incode's answer is the host's to read.
+function readStartSessionAnswer (answer: unknown): StartSessionResult | undefined {
+  return readStartedSession(answer) === undefined ? undefined : answer as StartSessionResult
 }
 
 function readFinishStatus (answer: unknown): FinishStatusResult | undefined {
@@ -259,10 +260,6 @@ function isRefusedToken (err: unknown): boolean {
   return err instanceof UpstreamRejectedError && err.upstreamStatus === 401
 }
 
-function isMatch (pattern: RegExp, value: unknown): value is string {
-  return typeof value === 'string' && pattern.test(value)
-}
-
 function checkCallOptions (options: unknown): asserts options is InternalCallOptions<StartSessionOptions> {
   if (!isObject(options)) throw new InvalidParamsError('options', 'must be an object')
   const { signal, onLateSession } = options
@@ -272,8 +269,4 @@ function checkCallOptions (options: unknown): asserts options is InternalCallOpt
   if (onLateSession !== undefined && typeof onLateSession !== 'function') {
     throw new InvalidParamsError('onLateSession', 'must be a function')
   }
-}
-
-function isHttpUrl (value: unknown): value is string {
-  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 }

@@ -10,7 +10,7 @@ import { refuseCrossOrigin } from './cross-site.js'
 import { UnknownUniqueIdError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
-import { INTERVIEW_ID, isObject, TOKEN } from './params.js'
+import { readStartedSession } from './params.js'
 import {
   errorResponses,
   AuthAnswer,
@@ -34,8 +34,6 @@ export interface CompatRoutesOptions {
   settings: RouteSettings
   callbacks: HostCallbacks
   startRecordedSession: StartRecordedSession
-  /** Whether the client has an admin token, which `POST /auth` needs. */
-  faceAuthentication: boolean
 }
 
 export async function incodeCompatRoutes (instance: FastifyInstance, options: CompatRoutesOptions): Promise<void> {
@@ -87,11 +85,9 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     if (resumeSession === undefined) throw new UnknownUniqueIdError()
     const stored: unknown = await callbacks.run('resumeSession', (context) => resumeSession.call(owner, uniqueId, request, context))
     if (stored === undefined || stored === null) throw new UnknownUniqueIdError()
-    if (!isObject(stored) || typeof stored.token !== 'string' || !TOKEN.test(stored.token) ||
-        typeof stored.interviewId !== 'string' || !INTERVIEW_ID.test(stored.interviewId)) {
-      throw new TypeError('The resumeSession option must resolve to { token, interviewId } or undefined')
-    }
-    return { token: stored.token, interviewId: stored.interviewId }
+    const session = readStartedSession(stored)
+    if (session === undefined) throw new TypeError('The resumeSession option must resolve to { token, interviewId } or undefined')
+    return { token: session.token, interviewId: session.interviewId }
   }
 
   fastify.get('/onboarding-url', {
@@ -142,7 +138,8 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     return { success: true as const, score: overall.status === 'OK' ? 'OK' as const : 'FAIL' as const, overall }
   })
 
-  if (options.faceAuthentication) {
+  // `POST /auth` needs an admin token.
+  if (settings.faceAuthentication) {
     fastify.post('/auth', {
       ...shared(false),
       schema: {

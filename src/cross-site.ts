@@ -8,7 +8,7 @@ import { CrossSiteRefusedError } from './errors.js'
  * app's nor allowed, or, without an `Origin`, a `Sec-Fetch-Site` of `cross-site` or `same-site`
  * (another port or subdomain). Servers and curl send neither header.
  */
-export function isCrossOrigin (request: FastifyRequest, allowedOrigins: Set<string>): boolean {
+function isCrossOrigin (request: FastifyRequest, allowedOrigins: Set<string>): boolean {
   const origin = request.headers.origin
   if (origin !== undefined) return origin !== `${request.protocol}://${request.host}` && !allowedOrigins.has(origin)
   const site = request.headers['sec-fetch-site']

@@ -34,7 +34,10 @@ export {
 export type {
   CallOptions,
   ExternalCustomerIdResolver,
+  FaceAuthenticationParams,
+  FaceAuthenticationResult,
   FastifyIncodeOptions,
+  FinishStatusResult,
   HostCallbackContext,
   IncodeClientOptions,
   IncodeRateLimitOptions,

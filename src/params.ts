@@ -22,6 +22,22 @@ const CONTROL = /[\p{Cc}\p{Cs}]/u
 export const TOKEN = /^[\x21-\x7e]{1,4096}$/
 export const INTERVIEW_ID = /^[A-Za-z0-9_-]{1,64}$/
 
+/** Incode's token and interviewId, when `answer` has both as they must look; else undefined. */
+export function readStartedSession (answer: unknown): { token: string, interviewId: string } | undefined {
+  return isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
+    ? answer as { token: string, interviewId: string }
+    : undefined
+}
+
+export function isMatch (pattern: RegExp, value: unknown): value is string {
+  return typeof value === 'string' && pattern.test(value)
+}
+
+/** An absolute http(s) URL. */
+export function isHttpUrl (value: unknown): value is string {
+  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+}
+
 const START_KEYS = new Set(['configurationId', 'externalCustomerId', 'redirectionUrl', 'language', 'countryCode', 'customFields'])
 
 /** The body of `/omni/start` from checked parameters: only what is defined, the URL normalised. */

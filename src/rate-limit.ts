@@ -23,7 +23,7 @@ interface StoreParams extends FastifyRateLimitOptions {
   exponentialBackoff: boolean
 }
 
-/** Whether the store is failing, shared by the stores of both routes: one log line an outage. */
+/** Whether the store is failing, shared by the stores of every route one limit serves: one log line an outage. */
 class StoreHealth {
   #down = false
 
@@ -123,7 +123,10 @@ class GuardedStore implements FastifyRateLimitStore {
   }
 }
 
-/** The `@fastify/rate-limit` settings of the session-creating routes. */
+/**
+ * The `@fastify/rate-limit` settings of one limit: the session-creating routes' (the defaults), or
+ * the webhook routes' (`hook: 'onRequest'` and their own `LimitedError`).
+ */
 export function rateLimitSettings (
   options: CheckedRateLimitOptions,
   log: FastifyBaseLogger,
@@ -131,7 +134,8 @@ export function rateLimitSettings (
   { hook = 'preHandler', LimitedError = RateLimitedError }: { hook?: 'onRequest' | 'preHandler', LimitedError?: IncodeErrorClass<Error> } = {}
 ): RateLimitPluginOptions {
   const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
-  // @fastify/rate-limit awaits these per request: each gets the host-callback deadline.
+  // @fastify/rate-limit awaits these per request: each gets the host-callback deadline, but not
+  // the context's signal, as they are called with @fastify/rate-limit's own arguments.
   for (const name of ['keyGenerator', 'max', 'timeWindow', 'allowList'] as const) {
     const callback = rest[name]
     if (typeof callback === 'function') {
@@ -155,8 +159,12 @@ export function rateLimitSettings (
     ...rest,
     store: Store,
     global: true,
-    // Session routes: after the host's own preHandler hooks, so a keyGenerator can use what its
-    // auth found. The webhook: first of all, so that failed credentials count too.
+    // @fastify/rate-limit appends its hook to the route's own hooks of that name (addRouteRateHook),
+    // so a request those hooks refuse is not counted. Session routes: preHandler, after the host's
+    // preHandler hooks, so a keyGenerator can use what its auth found. The webhook routes:
+    // onRequest, before the body is read; on POST /webhook that is after its credential check, so
+    // requests with wrong credentials are refused without being counted. The token route checks
+    // its client credentials in its handler: there, failed guesses count.
     hook,
     errorResponseBuilder: () => new LimitedError()
   }

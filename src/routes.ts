@@ -130,7 +130,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   if (settings.compatRoutes) {
     // A context of their own: they also parse JSON sent as text/plain, which these routes refuse.
     await fastify.register(incodeCompatRoutes, {
-      client, owner: settings.owner, settings, callbacks, startRecordedSession, faceAuthentication: settings.faceAuthentication
+      client, owner: settings.owner, settings, callbacks, startRecordedSession
     })
   }
 }

@@ -116,7 +116,6 @@ export const WebhookBody = Type.Object({
   clientId: Type.Optional(Type.String({ maxLength: 256 })),
   flowId: Type.Optional(Type.String({ maxLength: 256 }))
 }, { additionalProperties: true, description: 'Incode\'s onboarding-status webhook.' })
-export type WebhookRequest = Static<typeof WebhookBody>
 
 export const WebhookAnswer = Type.Object({ success: Type.Literal(true) }, { description: 'Processed: Incode does not deliver it again.' })
 
@@ -139,7 +138,6 @@ export const StartQuery = Type.Object({
   uniqueId: Type.Optional(uniqueId),
   uuid: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'The same as uniqueId, as the Vite sample names it.' }))
 }, { additionalProperties: false })
-export type StartQueryValue = Static<typeof StartQuery>
 
 export const StartAnswer = Type.Object({
   token: Type.String(),

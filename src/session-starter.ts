@@ -55,7 +55,7 @@ export function sessionStarter (
       await recordSession(request, describe(response, false)).catch(() => {})
     }
     const response = await callIncode(request, 'start', undefined,
-      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession }))
+      client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession, onLateSessionBounded: true }))
     request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
     await recordSession(request, describe(response, !signal.aborted))
     return response

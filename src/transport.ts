@@ -40,6 +40,8 @@ export interface CallPlan<T> {
   idempotent?: boolean
   /** Receives a result that arrived after the call had already failed (deadline) or been aborted. */
   onLate?: ((value: T) => unknown) | undefined
+  /** `onLate` bounds its own work (the routes' recording, under `hookTimeout`): no limit of the transport's. */
+  onLateBounded?: boolean
 }
 
 export interface TransportSettings {
@@ -171,7 +173,7 @@ class Call<T> implements AbortListener {
     const attempt = ++this.#attempts
     const { origin, basePath, dispatcher } = this.#settings
     const { method, path, headers, body } = this.#plan.request
-    this.#exchange = new Exchange((outcome) => this.#onOutcome(readOutcome(outcome, attempt, this.#plan)))
+    this.#exchange = new Exchange((outcome) => this.#onOutcome(classify(outcome, attempt, this.#plan)))
     dispatcher.dispatch({ origin, path: basePath + path, method, headers, body }, this.#exchange)
   }
 
@@ -241,8 +243,8 @@ class Call<T> implements AbortListener {
       return
     }
     // The caller's own callback: awaited so that close() waits for it, for at most one more
-    // `timeout`; its failure is its own.
-    const limit = setTimeout(done, this.#settings.timeout)
+    // `timeout` unless it bounds itself; its failure is its own.
+    const limit = this.#plan.onLateBounded === true ? undefined : setTimeout(done, this.#settings.timeout)
     const finish = (): void => {
       clearTimeout(limit)
       done()
@@ -326,39 +328,31 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Classifies one request's outcome as SPEC §6 does; a read may also be sent again after a transient failure. */
-function readOutcome<T> (outcome: Outcome, attempt: number, plan: CallPlan<T>): Attempt<T> {
-  const result = classify(outcome, attempt, plan.readResult)
-  if (plan.idempotent === true && !result.ok && TRANSIENT.some((ErrorClass) => result.error instanceof ErrorClass)) {
-    return { ...result, retryable: true }
-  }
-  return result
-}
-
-const TRANSIENT: UpstreamErrorClass[] = [UpstreamTimeoutError, UpstreamUnreachableError, UpstreamError]
-
-function classify<T> (outcome: Outcome, attempt: number, readResult: (body: unknown) => T | undefined): Attempt<T> {
+/**
+ * Classifies one request's outcome as SPEC §6 does. What was never written, and a 429 or 503, may
+ * be sent again; a written request that failed only when it is a read, which creates nothing.
+ */
+function classify<T> (outcome: Outcome, attempt: number, plan: CallPlan<T>): Attempt<T> {
   const { status, error } = outcome
+  const read = plan.idempotent === true
   if (error !== undefined) {
     const code = errorCode(error)
-    if (!outcome.sent) {
-      return { ok: false, error: failure(UpstreamUnreachableError, attempt, { cause: error }), retryable: !FINAL_UNSENT_CODES.has(code) }
-    }
-    if (TIMEOUT_CODES.has(code)) return notRetryable(UpstreamTimeoutError, attempt, { status, cause: error })
-    // Written, and cut off before an answer: Incode may have seen it, so it is not sent again.
-    if (status === 0) return notRetryable(UpstreamUnreachableError, attempt, { cause: error })
+    if (!outcome.sent) return failed(UpstreamUnreachableError, attempt, { cause: error }, !FINAL_UNSENT_CODES.has(code))
+    if (TIMEOUT_CODES.has(code)) return failed(UpstreamTimeoutError, attempt, { status, cause: error }, read)
+    // Written, and cut off before an answer: Incode may have seen it.
+    if (status === 0) return failed(UpstreamUnreachableError, attempt, { cause: error }, read)
   }
   if (status >= 200 && status < 300) {
     // A body cut short reads as empty, which no caller accepts.
-    const value = readResult(parseJson(outcome.text))
+    const value = plan.readResult(parseJson(outcome.text))
     if (value !== undefined) return { ok: true, value }
-    return notRetryable(UpstreamBadResponseError, attempt, { status, cause: error })
+    return failed(UpstreamBadResponseError, attempt, { status, cause: error }, false)
   }
   const details = { status, incodeStatus: incodeErrorStatus(outcome.text), cause: error }
-  if (status === 429 || status === 503) return { ok: false, error: failure(UpstreamError, attempt, details), retryable: true }
-  if (status >= 400 && status < 500) return notRetryable(UpstreamRejectedError, attempt, details)
-  if (status >= 500) return notRetryable(UpstreamError, attempt, details)
-  return notRetryable(UpstreamBadResponseError, attempt, details)
+  if (status === 429 || status === 503) return failed(UpstreamError, attempt, details, true)
+  if (status >= 400 && status < 500) return failed(UpstreamRejectedError, attempt, details, false)
+  if (status >= 500) return failed(UpstreamError, attempt, details, read)
+  return failed(UpstreamBadResponseError, attempt, details, false)
 }
 
 interface FailureDetails {
@@ -367,11 +361,12 @@ interface FailureDetails {
   cause?: unknown
 }
 
-function notRetryable (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): Attempt<never> {
-  return { ok: false, error: failure(ErrorClass, attempts, details), retryable: false }
+function failed (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails, retryable: boolean): Attempt<never> {
+  return { ok: false, error: failure(ErrorClass, attempts, details), retryable }
 }
 
-function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
+/** An Incode call's error with what went wrong: the attempts made, Incode's status and its own. */
+export function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
   const error = details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause })
   error.attempts = attempts
   error.upstreamStatus = details.status

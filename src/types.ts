@@ -14,7 +14,11 @@ import type { Dispatcher } from 'undici'
 export interface IncodeClientOptions {
   /** Incode API base, e.g. `https://demo-api.incodesmile.com`; a trailing `/` or `/0` is dropped. */
   apiUrl: string
-  /** Incode API key, sent as `x-api-key` on `/omni/start` only. */
+  /**
+   * Incode API key, sent as `x-api-key` on every call but `getOnboardingUrl` (which the session
+   * token alone authorises): `startSession`, the session-token reads, the admin-token calls, and
+   * the admin log-in.
+   */
   apiKey: string
   /** Flow id sent as `configurationId` on every `/omni/start`. */
   configurationId: string
@@ -36,8 +40,9 @@ export interface IncodeClientOptions {
   /** Use this undici dispatcher (a proxy agent, a test double) instead of an own pool; it is never closed. */
   dispatcher?: Dispatcher
   /**
-   * An Incode admin (executive) token for `getOnboardingStatus` and `getScore`. It lives 24 hours
-   * and is not renewed: prefer `adminEmail` and `adminPassword`.
+   * An Incode admin (executive) token for `getOnboardingStatus`, `getScore` and
+   * `verifyFaceAuthentication` (so also the compat routes' `POST /auth`). It lives 24 hours and is
+   * not renewed: prefer `adminEmail` and `adminPassword`.
    */
   adminToken?: string
   /** With `adminPassword`: the client logs in (`POST /executive/log-in`) when it first needs an admin token, and renews it. */
@@ -109,9 +114,9 @@ export interface FaceAuthenticationResult {
 
 export interface CallOptions {
   /**
-   * Cancels the call while its request has not been written. Once written, a `getOnboardingUrl`
-   * request is aborted; a `startSession` request is left to finish (see `onLateSession`). The
-   * promise rejects with the signal's reason either way, as `fetch` does.
+   * Cancels the call while its request has not been written. Once written, the request of every
+   * call but `startSession` is aborted; a `startSession` request is left to finish (see
+   * `onLateSession`). The promise rejects with the signal's reason either way, as `fetch` does.
    */
   signal?: AbortSignal
 }
@@ -183,7 +188,10 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   /** Where the routes live. Default `/incode`. The register option `prefix` works the same way. */
   routePrefix?: string
   prefix?: string
-  /** `false` registers the `fastify.incode` decorator only. Default `true`. */
+  /**
+   * `false` leaves out the session routes (and the compat routes): the `fastify.incode` decorator
+   * is registered, and the webhook routes still are when `webhook` is set. Default `true`.
+   */
   exposeRoutes?: boolean
   /** Awaited for every session the routes create, before the browser gets it. */
   onSessionCreated?: OnSessionCreated
@@ -191,8 +199,10 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   externalCustomerId?: ExternalCustomerIdResolver
   /**
    * How long, in ms, the plugin waits for each of your callbacks (`onSessionCreated`,
-   * `externalCustomerId`, the rate limit's `keyGenerator`, `max`, `timeWindow`, `allowList`)
-   * before it gives up on it. Default 5000.
+   * `externalCustomerId`, `resumeSession`, the webhook's `onWebhook`, and the functions of either
+   * rate limit: `keyGenerator`, `max`, `timeWindow`, `allowList`) before it gives up on it.
+   * The rate limit's functions are bounded alike but get no `HostCallbackContext`, so no signal:
+   * they are called with `@fastify/rate-limit`'s own arguments. Default 5000.
    */
   hookTimeout?: number
   /** Language sent to `/omni/start` when the browser does not choose one. Default `en-US`. */
@@ -215,7 +225,11 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   compatRoutes?: boolean
   /** Looks up a session by the `uniqueId` `onSessionCreated` received, for `GET /start?uniqueId=`. */
   resumeSession?: ResumeSession
-  /** Origins besides the app's own whose pages may call the compat routes (`https://app.example.com`). */
+  /**
+   * Origins besides the app's own (`https://app.example.com`) whose pages may call the session
+   * routes and the compat routes. From any other origin, a browser's request is refused: to the
+   * compat routes always, to the session routes when it was not preflighted (no JSON content type).
+   */
   allowedOrigins?: string[]
 }
 

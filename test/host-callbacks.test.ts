@@ -101,7 +101,17 @@ t.test('the externalCustomerId resolver gets the signal too', async (t) => {
   t.equal(signal?.aborted, false, 'nor by the close: a callback that returned at once is done with it')
 })
 
-for (const name of ['keyGenerator', 'max', 'allowList'] as const) {
+t.test('an async onSessionCreated that has ended: app.close() does not abort its signal', async (t) => {
+  let signal: AbortSignal | undefined
+  const host = await startHost(t, {
+    plugin: { onSessionCreated: async (_session, _request, context) => { signal = context.signal; await new Promise((resolve) => setImmediate(resolve)) } }
+  })
+  t.equal((await post(host.app, '/incode/sessions')).statusCode, 201)
+  await host.app.close()
+  t.equal(signal?.aborted, false)
+})
+
+for (const name of ['keyGenerator', 'max', 'timeWindow', 'allowList'] as const) {
   t.test(`a rate-limit ${name} that never settles: 500 FST_INCODE_HOOK_TIMEOUT, Incode not called`, async (t) => {
     const host = await startHost(t, { plugin: { hookTimeout: 150, rateLimit: { [name]: never } } })
     const res = await post(host.app, '/incode/sessions')

@@ -100,6 +100,9 @@ t.test('a static adminToken is used as it is, and not renewed', async (t) => {
   const err = await failure(client.getOnboardingStatus(interviewId))
   t.equal(err.code, 'FST_INCODE_UPSTREAM_REJECTED', 'an expired static token is Incode rejecting the call')
   t.equal(fake.requestsTo('/executive/log-in').length, 1, 'only the test\'s own log-in')
+  const again = await failure(client.getOnboardingStatus(interviewId))
+  t.equal(again.code, 'FST_INCODE_UPSTREAM_REJECTED', 'the next read sends the token again: it is the host\'s, not forgotten')
+  t.equal(fake.requestsTo('/omni/get/onboarding/status').length, 3)
 })
 
 t.test('reads are retried after a reset or a 5xx: they create nothing', async (t) => {

@@ -1,4 +1,4 @@
-// Incode's endpoints as the fake plays them: which exist, the checks Incode makes, Incode's answers and errors.
+// Incode's endpoints as the fake plays them: the table that routes a request (404, 405, api-version), and the answers for start, onboarding-url, log-in and the onboarding page.
 import { isObject } from '../params.js'
 import { checkApiKey, sessionOfCaller } from './account.js'
 import type { IncodeAccount } from './account.js'

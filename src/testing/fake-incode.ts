@@ -1,4 +1,4 @@
-// The fake as a test holds it: listen, count sockets, record each request, hand it to a fault or an endpoint, close.
+// The fake as a test holds it: listen, count sockets, record each request, hand it to a fault or an endpoint, complete onboardings and deliver their webhooks, close.
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'

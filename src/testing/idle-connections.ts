@@ -1,6 +1,7 @@
 // Ends idle connections as a load balancer does: after a timeout it never announced.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
+import { checkInteger } from './checks.js'
 import type { IdleClose } from './types.js'
 
 export interface IdleOptions {
@@ -8,18 +9,13 @@ export interface IdleOptions {
   idleClose?: IdleClose
 }
 
-// setTimeout fires at once, with a warning, for anything longer.
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 /** Checks the idle options; undefined when connections may idle as long as Node lets them. */
 export function resolveIdleOptions ({ idleTimeoutMs, idleClose }: IdleOptions): Required<IdleOptions> | undefined {
   if (idleTimeoutMs === undefined) {
     if (idleClose !== undefined) throw new TypeError('idleClose needs idleTimeoutMs')
     return undefined
   }
-  if (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs < 1 || idleTimeoutMs > MAX_TIMER_MS) {
-    throw new RangeError(`idleTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${idleTimeoutMs}`)
-  }
+  checkInteger('idleTimeoutMs', idleTimeoutMs, 1)
   if (idleClose !== undefined && idleClose !== 'fin' && idleClose !== 'reset') {
     throw new RangeError(`idleClose must be 'fin' or 'reset', got ${String(idleClose)}`)
   }

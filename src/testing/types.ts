@@ -67,7 +67,11 @@ export interface RecordedRequest {
 export interface FakeSession {
   /** 24 lowercase hex characters, like Incode's Mongo-style ids. */
   interviewId: string
-  /** JWT-shaped session token, what `/0/...` calls send as `X-Incode-Hardware-Id`. */
+  /**
+   * JWT-shaped session token: sent as `X-Incode-Hardware-Id` by the `/0/...` calls, by
+   * `/omni/finish-status` and (instead of an admin token) by `/omni/get/score`; sent as
+   * `token` in the body of `/omni/authentication/verify`.
+   */
   token: string
   /** 6 uppercase letters or digits. */
   interviewCode: string

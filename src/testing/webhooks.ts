@@ -3,14 +3,13 @@ import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import type { Dispatcher } from 'undici'
+import { isHttpUrl } from '../params.js'
+import { checkInteger } from './checks.js'
 import type { FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
 
 export type ResolvedWebhook = FakeWebhookTarget & Required<Pick<FakeWebhookTarget, 'attempts' | 'retryDelayMs' | 'timeoutMs'>>
 
 type Outcome = Omit<WebhookDelivery, 'attempt'>
-
-// setTimeout fires at once, with a warning, for anything longer.
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Checks a webhook target and fills in its defaults, before anything is sent. */
 export function resolveWebhook (target: FakeWebhookTarget): ResolvedWebhook {
@@ -48,9 +47,10 @@ export async function deliverWebhook (
   closed: AbortSignal
 ): Promise<WebhookDelivery[]> {
   const deliveries: WebhookDelivery[] = []
+  const payload = JSON.stringify(event)
   for (let attempt = 1; attempt <= webhook.attempts; attempt++) {
     if (attempt > 1 && !await waitUnlessClosed(webhook.retryDelayMs, closed)) break
-    const outcome = await deliverOnce(webhook, JSON.stringify(event), dispatcher, closed)
+    const outcome = await deliverOnce(webhook, payload, dispatcher, closed)
     deliveries.push({ attempt, ...outcome })
     if (outcome.error === undefined) break
   }
@@ -118,14 +118,5 @@ function describeFailure (err: unknown): string {
 }
 
 function checkHttpUrl (name: string, value: string): void {
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
-    throw new TypeError(`${name} must be an http(s) URL, got ${value}`)
-  }
-}
-
-function checkInteger (name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${MAX_TIMER_MS}, got ${value}`)
-  }
-  return value
+  if (!isHttpUrl(value)) throw new TypeError(`${name} must be an http(s) URL, got ${value}`)
 }
