@@ -249,6 +249,14 @@ t.test('limits: the webhook has its own, apart from session creation; a stranger
   t.same(limited.body, { statusCode: 429, code: 'FST_INCODE_WEBHOOK_RATE_LIMITED', error: 'Too Many Requests', message: 'Too many webhook requests; retry later' })
 })
 
+t.test('on POST /webhook the credentials are checked before the limit: wrong ones are 401s, not counted', async (t) => {
+  const host = await webhookHost(t, { secretHeader: SECRET_HEADER, rateLimit: { max: 2, timeWindow: '1 minute' } })
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push((await postWebhook(host.url, { [SECRET_HEADER.name]: `wrong-${i}` })).status)
+  t.same(statuses, [401, 401, 401])
+  t.equal((await postWebhook(host.url, { [SECRET_HEADER.name]: SECRET })).status, 200, 'the limit is untouched by them')
+})
+
 t.test('the webhook without session routes (exposeRoutes: false)', async (t) => {
   const host = await webhookHost(t, { secretHeader: SECRET_HEADER }, { plugin: { exposeRoutes: false } })
   t.equal((await host.app.inject({ method: 'POST', url: '/incode/sessions' })).statusCode, 404)
