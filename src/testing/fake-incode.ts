@@ -20,6 +20,7 @@ import type {
   FakeIncode,
   FakeIncodeFault,
   FakeIncodeOptions,
+  FakeIncodeRequestBodies,
   FakeSession,
   FaultTarget,
   RandomFaultOptions,
@@ -94,6 +95,8 @@ class FakeIncodeServer implements FakeIncode {
     this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
   }
 
+  requestsTo<P extends keyof FakeIncodeRequestBodies> (path: P): Array<RecordedRequest<FakeIncodeRequestBodies[P]>>
+  requestsTo (path: string): RecordedRequest[]
   requestsTo (path: string): RecordedRequest[] {
     return this.requests.filter((request) => request.path === path)
   }

@@ -1,13 +1,13 @@
 // A session as Incode's `/omni/start` makes one: a Mongo-style id, a short code and a JWT-shaped token.
 import { randomBytes, randomInt } from 'node:crypto'
 import { createJwtShapedToken } from './tokens.js'
-import type { FakeSession } from './types.js'
+import type { FakeSession, FakeStartRequestBody } from './types.js'
 
 // Incode's session tokens live 90 days by default; their `exp - iat` says the same.
 const SESSION_TOKEN_TTL_SECONDS = 90 * 24 * 60 * 60
 const INTERVIEW_CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
 
-export function createSession (configurationId: string, body: Record<string, unknown>): FakeSession {
+export function createSession (configurationId: string, body: FakeStartRequestBody): FakeSession {
   const createdAt = new Date()
   const interviewId = randomBytes(12).toString('hex')
   return {

@@ -51,16 +51,46 @@ export interface FakeIncodeOptions {
 /** `fin`: close the connection. `reset`: forget it, and answer whatever comes next with a TCP RST. */
 export type IdleClose = 'fin' | 'reset'
 
-/** One request as the fake received it. */
-export interface RecordedRequest {
+/**
+ * One request as the fake received it. `Body` is what the endpoint takes (`requestsTo` picks it
+ * by path, see `FakeIncodeRequestBody`); `requests`, which mixes every endpoint, has `unknown`.
+ */
+export interface RecordedRequest<Body = unknown> {
   method: string
   /** The pathname only; the query string is in `query`. */
   path: string
   query: Record<string, string>
   headers: IncomingHttpHeaders
-  /** Parsed JSON; the raw text when it is not JSON; undefined when empty (or over the 1 MiB cap). */
-  body: unknown
+  /**
+   * The parsed JSON body. Typed as what the endpoint takes, since that is what a client sends; a
+   * body that was not JSON (which the fake answers with a 400) is kept as its text all the same,
+   * and an empty one (or one over the 1 MiB cap) as undefined.
+   */
+  body: Body
   receivedAt: Date
+}
+
+/** The JSON body of `POST /omni/start`, as a client sends it; keys the fake does not know are kept. */
+export interface FakeStartRequestBody {
+  configurationId?: string
+  externalCustomerId?: string
+  redirectionUrl?: string
+  language?: string
+  countryCode?: string
+  customFields?: Record<string, string>
+  [key: string]: unknown
+}
+
+/** The body `requestsTo(path)` types its requests with: each endpoint's JSON body, none for a GET. */
+export interface FakeIncodeRequestBodies {
+  '/omni/start': FakeStartRequestBody
+  '/executive/log-in': { email?: string, password?: string, [key: string]: unknown }
+  '/omni/authentication/verify': { transactionId?: string, token?: string, interviewToken?: string, [key: string]: unknown }
+  '/0/omni/onboarding-url': undefined
+  '/omni/get/onboarding/status': undefined
+  '/omni/get/score': undefined
+  '/0/omni/get/score': undefined
+  '/omni/finish-status': undefined
 }
 
 /** A session the fake started on `POST /omni/start`. */
@@ -77,7 +107,7 @@ export interface FakeSession {
   interviewCode: string
   configurationId: string
   /** The `/omni/start` body as received. */
-  body: Record<string, unknown>
+  body: FakeStartRequestBody
   createdAt: Date
   /** What `GET /omni/get/onboarding/status` answers: `'UNKNOWN'` until `completeOnboarding` sets it. */
   onboardingStatus: string
@@ -174,6 +204,11 @@ export interface FakeIncode {
   readonly activeConnections: number
   /** Most connections open at once since start or `reset()`. */
   readonly peakConnections: number
+  /**
+   * The recorded requests to one path, oldest first. An Incode endpoint's requests are typed with
+   * its body (`requestsTo('/omni/start')[0]?.body.externalCustomerId`); any other path's with `unknown`.
+   */
+  requestsTo<P extends keyof FakeIncodeRequestBodies> (path: P): Array<RecordedRequest<FakeIncodeRequestBodies[P]>>
   requestsTo (path: string): RecordedRequest[]
   /**
    * Misbehave on the next `times` requests to `path`, before any check of the request. Faults

@@ -108,3 +108,12 @@ expect(new AdminLoginFailedError()).type.toBeAssignableTo<IncodeCallError>()
 expect(createFakeIncode()).type.toBe<Promise<FakeIncode>>()
 expect(createFakeIncode({ latencyMs: 300, maxRecorded: 100 })).type.not.toRaiseError()
 expect(createFakeIncode({ latency: 300 })).type.toRaiseError()
+
+// What the fake recorded is typed by the endpoint: a start request's body has its keys.
+declare const fake: FakeIncode
+expect(fake.requestsTo('/omni/start').at(-1)?.body.externalCustomerId).type.toBe<string | undefined>()
+expect(fake.requestsTo('/executive/log-in')[0]?.body.email).type.toBe<string | undefined>()
+expect(fake.requestsTo('/omni/get/score')[0]?.body).type.toBe<undefined>()
+expect(fake.requestsTo('/elsewhere')[0]?.body).type.toBe<unknown>()
+expect(fake.requests[0]?.body).type.toBe<unknown>()
+expect(fake.sessions.get('id')?.body.configurationId).type.toBe<string | undefined>()
