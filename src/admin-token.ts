@@ -31,7 +31,7 @@ export class AdminToken {
     if (this.#token !== undefined && Date.now() < this.#renewAt) return this.#token
     const credentials = this.#credentials
     if (credentials === undefined) {
-      throw new InvalidOptionError('adminToken', 'or adminEmail and adminPassword must be set to read onboarding statuses and scores')
+      throw new InvalidOptionError('adminToken', 'must be set, or adminEmail and adminPassword, to read onboarding statuses and scores')
     }
     this.#pending ??= this.#logIn(credentials.email, credentials.password).then((token) => {
       this.#token = token

@@ -25,7 +25,7 @@ import {
   StartAnswer,
   StartQuery
 } from './schemas.js'
-import { callIncode, disconnectSignal, type StartRecordedSession } from './session-starter.js'
+import { disconnectSignal, type CallIncode, type StartRecordedSession } from './session-starter.js'
 import type { ResumedSession } from './types.js'
 
 export interface CompatRoutesOptions {
@@ -33,12 +33,13 @@ export interface CompatRoutesOptions {
   owner: FastifyInstance
   settings: RouteSettings
   callbacks: HostCallbacks
+  callIncode: CallIncode
   startRecordedSession: StartRecordedSession
 }
 
 export async function incodeCompatRoutes (instance: FastifyInstance, options: CompatRoutesOptions): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { client, owner, settings, callbacks, startRecordedSession } = options
+  const { client, owner, settings, callbacks, callIncode, startRecordedSession } = options
   const { routeOptions } = settings
 
   // Their bodies are required: no body, or JSON null, is a 400 here (the session routes' validator,

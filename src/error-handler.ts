@@ -2,7 +2,7 @@
 // without the host's data; anything else goes on to the host's error handler.
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ClientClosedError, HookTimeoutError, InvalidParamsError } from './errors.js'
+import { ClientClosedError, HookTimeoutError, InvalidParamsError, isIncodeCallError, isOwnError } from './errors.js'
 
 /** Answers the plugin's own errors in Fastify's shape; anything else goes to the host's handler. */
 export function sendIncodeError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -27,12 +27,30 @@ export function sendIncodeError (error: FastifyError, request: FastifyRequest, r
   })
 }
 
-/** What identifies an error in a log line without its message, which may carry the host's data. */
-export function describeError (error: unknown): { name?: string, code?: string } {
+/**
+ * What identifies an error in a log line: its name and code, and the message only when it is one
+ * of the plugin's own fixed sentences (the host's may carry its data, a token say).
+ */
+export function describeError (error: unknown): ErrorDescription {
   if (typeof error !== 'object' || error === null) return {}
   const { name, code } = error as { name?: unknown, code?: unknown }
-  return {
+  const description: ErrorDescription = {
     ...(typeof name === 'string' ? { name } : {}),
     ...(typeof code === 'string' ? { code } : {})
   }
+  if (isOwnError(error)) description.message = error.message
+  // A failed call inside the host's callback (a getScore in onWebhook, say): what Incode answered.
+  if (isIncodeCallError(error)) {
+    description.attempts = error.attempts
+    if (error.upstreamStatus !== undefined) description.upstreamStatus = error.upstreamStatus
+  }
+  return description
+}
+
+interface ErrorDescription {
+  name?: string
+  code?: string
+  message?: string
+  attempts?: number
+  upstreamStatus?: number
 }

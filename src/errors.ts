@@ -33,16 +33,21 @@ export class IncodeCallError extends Error {
   declare incodeStatus?: number
 }
 
+/** The plugin's own error classes, whose messages are fixed sentences: safe in a log line. */
+const OWN_ERROR_CLASSES = new Set<unknown>()
+
 function incodeError<C extends string, S extends number, A extends unknown[] = [options?: { cause?: unknown }]> (
   code: C, message: string, statusCode: S, Base: ErrorConstructor = Error
 ): IncodeErrorClass<IncodeError<C, S>, A> {
-  return createError(code, message, statusCode, Base) as unknown as IncodeErrorClass<IncodeError<C, S>, A>
+  const ErrorClass = createError(code, message, statusCode, Base)
+  OWN_ERROR_CLASSES.add(ErrorClass)
+  return ErrorClass as unknown as IncodeErrorClass<IncodeError<C, S>, A>
 }
 
 /** An error class of a failed Incode call, with IncodeCallError as its base. */
 function callError<C extends string, S extends number> (code: C, message: string, statusCode: S):
 IncodeErrorClass<IncodeCallError & IncodeError<C, S>> {
-  return createError(code, message, statusCode, IncodeCallError as unknown as ErrorConstructor) as
+  return incodeError(code, message, statusCode, IncodeCallError as unknown as ErrorConstructor) as
     unknown as IncodeErrorClass<IncodeCallError & IncodeError<C, S>>
 }
 
@@ -113,6 +118,11 @@ export const SessionNotRecordedError = incodeError(
 
 /** The error classes an Incode call can fail with. */
 export type UpstreamErrorClass = IncodeErrorClass<IncodeCallError>
+
+/** Whether the error is one of this plugin's own (not the host's, nor one it wraps). */
+export function isOwnError (err: unknown): err is IncodeError {
+  return err instanceof Error && OWN_ERROR_CLASSES.has(err.constructor)
+}
 
 /** Was this an Incode call failure? The same as `err instanceof IncodeCallError`. */
 export function isIncodeCallError (err: unknown): err is IncodeCallError {

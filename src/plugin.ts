@@ -16,6 +16,8 @@ declare module 'fastify' {
 export async function fastifyIncodePlugin (fastify: FastifyInstance, options: FastifyIncodeOptions): Promise<void> {
   const { client: clientOptions, routes, webhook, exposeRoutes, routePrefix } = resolveOptions(options)
   const client = new IncodeClient(clientOptions)
+  // Which Incode (demo, production, a fake) is the first thing to check when calls fail.
+  fastify.log.info({ apiUrl: client.apiUrl }, `fastify-incode: calling the Incode API at ${client.apiUrl}`)
   fastify.decorate('incode', client)
   fastify.addHook('onClose', async () => await client.close())
   if (exposeRoutes) {

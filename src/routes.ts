@@ -16,7 +16,7 @@ import { hostCallbacksOf } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
 import type { RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
-import { callIncode, disconnectSignal, sessionStarter } from './session-starter.js'
+import { disconnectSignal, incodeCallLogger, sessionStarter } from './session-starter.js'
 import { incodeCompatRoutes } from './compat-routes.js'
 import {
   errorResponses,
@@ -65,7 +65,8 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
   if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
 
-  const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks)
+  const callIncode = incodeCallLogger(client)
+  const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks, callIncode)
   // A bodiless POST needs no CORS preflight: from another origin, it is refused.
   const refuseSimpleCrossOrigin = refuseCrossOrigin(settings.allowedOrigins, true)
 
@@ -130,7 +131,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   if (settings.compatRoutes) {
     // A context of their own: they also parse JSON sent as text/plain, which these routes refuse.
     await fastify.register(incodeCompatRoutes, {
-      client, owner: settings.owner, settings, callbacks, startRecordedSession
+      client, owner: settings.owner, settings, callbacks, callIncode, startRecordedSession
     })
   }
 }

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncodeClient } from './client.js'
 import { describeError } from './error-handler.js'
-import { ClientClosedError, isIncodeCallError, SessionNotRecordedError, UpstreamRejectedError } from './errors.js'
+import { ClientClosedError, isIncodeCallError, SessionNotRecordedError, UpstreamRejectedError, type IncodeCallError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
 import type { SessionRequest } from './schemas.js'
@@ -22,7 +22,7 @@ export interface SessionStart {
 export type StartRecordedSession = (request: FastifyRequest, start: SessionStart, signal: CallAbort) => Promise<StartSessionResult>
 
 export function sessionStarter (
-  client: IncodeClient, owner: FastifyInstance, settings: RouteSettings, callbacks: HostCallbacks
+  client: IncodeClient, owner: FastifyInstance, settings: RouteSettings, callbacks: HostCallbacks, callIncode: CallIncode
 ): StartRecordedSession {
   return async function startRecordedSession (request, { route, body = {}, uniqueId }, signal) {
     const redirectionUrl = body.redirectionUrl ?? (route === 'onboarding-url' ? settings.redirectionUrl : undefined)
@@ -84,28 +84,54 @@ export function sessionStarter (
   }
 }
 
-/** Awaits an Incode call and logs its failure with what an operator needs, and nothing secret. */
-export async function callIncode<T> (
-  request: FastifyRequest, call: string, interviewId: string | undefined, sent: Promise<T>
-): Promise<T> {
-  const started = performance.now()
-  try {
-    return await sent
-  } catch (err) {
-    if (isIncodeCallError(err)) {
-      // Incode refusing the call usually means a wrong key or flow id: an operator must act.
-      const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
-      request.log[level]({
-        code: err.code,
-        upstreamStatus: err.upstreamStatus,
-        incodeStatus: err.incodeStatus,
-        attempts: err.attempts,
-        durationMs: elapsed(started),
-        ...(interviewId === undefined ? {} : { interviewId })
-      }, `Incode ${call} call failed`)
+/** Awaits an Incode call of a route, and logs its failure. */
+export type CallIncode = <T>(request: FastifyRequest, call: string, interviewId: string | undefined, sent: Promise<T>) => Promise<T>
+
+/**
+ * The routes' way to await an Incode call: a failure is logged with what an operator needs to act
+ * (the code, Incode's status, the attempts, the host called, the network error's code, a hint
+ * for a refused key or flow id), and nothing secret.
+ */
+export function incodeCallLogger (client: IncodeClient): CallIncode {
+  const host = new URL(client.apiUrl).host
+  return async function callIncode (request, call, interviewId, sent) {
+    const started = performance.now()
+    try {
+      return await sent
+    } catch (err) {
+      if (isIncodeCallError(err)) {
+        // Incode refusing the call usually means a wrong key or flow id: an operator must act.
+        const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
+        const cause = networkCause(err)
+        request.log[level]({
+          code: err.code,
+          upstreamStatus: err.upstreamStatus,
+          incodeStatus: err.incodeStatus,
+          attempts: err.attempts,
+          durationMs: elapsed(started),
+          host,
+          ...(cause === undefined ? {} : { cause: describeError(cause) }),
+          ...(interviewId === undefined ? {} : { interviewId })
+        }, `Incode ${call} call failed${hint(call, err)}`)
+      }
+      throw err
     }
-    throw err
   }
+}
+
+/** The error below the call's own: what the connection failed with (ECONNREFUSED, ENOTFOUND, a TLS code …). */
+function networkCause (err: IncodeCallError): unknown {
+  let cause: unknown = err.cause
+  while (isIncodeCallError(cause)) cause = cause.cause
+  return cause
+}
+
+/** What a refusal usually means, for the operator reading the line. */
+function hint (call: string, err: IncodeCallError): string {
+  if (!(err instanceof UpstreamRejectedError)) return ''
+  if (err.upstreamStatus === 403) return ': Incode refused the API key (403); check the apiKey option'
+  if (err.upstreamStatus === 400 && call === 'start') return ': Incode refused the parameters (400); check the configurationId option (the flow id)'
+  return ''
 }
 
 /** Fires when the browser goes away before its answer; the transport's cheap signal. */

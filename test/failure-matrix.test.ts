@@ -67,7 +67,7 @@ for (const route of ['sessions', 'onboarding-url'] as const) {
         const sessionExisted = path !== '/omni/start'
         t.equal(host.recorded.length, sessionExisted ? 1 : 0,
           sessionExisted ? 'the session Incode created was recorded once' : 'the hook did not run')
-        const line = host.logs.records.find((record) => /^Incode (start|onboarding-url) call failed$/.test(String(record.msg)))
+        const line = host.logs.records.find((record) => /^Incode (start|onboarding-url) call failed($|: )/.test(String(record.msg)))
         t.match(line, { code: expected[row.expect][1], attempts: row.attempts, durationMs: Number })
         if (sessionExisted) t.equal(line?.interviewId, host.recorded[0]?.interviewId, 'the log line names the interviewId')
         t.notOk(host.logs.lines.some((l) => l.includes(INCODE_TEXT)), 'Incode\'s text is in no log line')

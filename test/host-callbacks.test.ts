@@ -38,7 +38,7 @@ t.test('an onSessionCreated that never settles: 500 SESSION_NOT_RECORDED at hook
   const line = host.logs.records.find((record) => record.code === 'FST_INCODE_SESSION_NOT_RECORDED')
   t.equal(line?.level, 50)
   t.equal(line?.interviewId, [...host.fake.sessions.keys()][0], 'the line names the session to reconcile')
-  t.same(line?.cause, { name: 'FastifyError', code: 'FST_INCODE_HOOK_TIMEOUT' }, 'and says it timed out')
+  t.same(line?.cause, { name: 'FastifyError', code: 'FST_INCODE_HOOK_TIMEOUT', message: 'The request could not be completed in time' }, 'and says it timed out')
 
   const closing = Date.now()
   await host.app.close()

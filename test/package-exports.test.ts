@@ -1,7 +1,6 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -33,12 +32,4 @@ t.test('require and import give the same exports, from two copies of the code', 
   t.equal(typeof required, 'function', 'require() gives the plugin, as with Fastify\'s own plugins')
   // The dual-package hazard the README states: a class from one is not the other's.
   t.not(required.IncodeClient, imported.IncodeClient)
-})
-
-t.test('the README\'s "Testing your app" example passes under node --test', async (t) => {
-  const example = (await readFile(`${root}test/fixtures/readme-testing-example.mjs`, 'utf8')).split('\n').slice(1).join('\n')
-  t.ok((await readFile(`${root}README.md`, 'utf8')).includes(example), 'the fixture is the README\'s example, word for word')
-  const { stdout } = await run(process.execPath, ['--test', 'test/fixtures/readme-testing-example.mjs'], { cwd: root })
-  t.match(stdout, /^# pass 1$/m)
-  t.match(stdout, /^# fail 0$/m)
 })

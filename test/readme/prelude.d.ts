@@ -1,13 +1,14 @@
 // What the README's samples take as given: your app, your database, your secrets. Each sample is
-// compiled as its own module against this, under strict TypeScript (test/readme-samples.test.ts).
+// compiled as its own module against these declarations, under strict TypeScript, and run with
+// real values of them (test/readme/givens.ts builds them; test/readme-samples.test.ts runs them).
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { StartSessionParams } from 'fastify-incode'
 import type { FakeIncode } from 'fastify-incode/testing'
+import type { RecordingDatabase, SessionStore } from './givens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    pg: { query: (query: { text: string, values: unknown[], signal?: AbortSignal }) => Promise<unknown> }
     authenticate: preHandlerHookHandler
   }
   interface FastifyRequest {
@@ -21,19 +22,13 @@ declare global {
   const fastifyIncode: typeof import('fastify-incode').default
   const redis: Redis
   const incode: FakeIncode
-  const db: {
-    insert: (table: string, row: Record<string, unknown>) => Promise<void>
-    upsert: (table: string, row: Record<string, unknown>) => Promise<void>
-    update: (table: string, key: string, row: Record<string, unknown>) => Promise<void>
-    insertOrphan: (interviewId: string) => Promise<void>
-  }
-  const sessions: {
-    put: (uniqueId: string, session: { token: string, interviewId: string }) => Promise<void>
-    get: (uniqueId: string) => Promise<{ token: string, interviewId: string } | undefined>
-  }
+  const db: RecordingDatabase
+  const sessions: SessionStore
   const apiUrl: string
   const apiKey: string
   const configurationId: string
+  const adminEmail: string
+  const adminPassword: string
   const interviewId: string
   const params: StartSessionParams
   const webhookSecret: string

@@ -69,9 +69,12 @@ export async function startHost (t: Test, options: HostOptions = {}): Promise<Ho
   return { app, fake, logs, recorded }
 }
 
-/** The strings that must never reach a log line: the API key, every token, every Incode URL. */
+/**
+ * The strings that must never reach a log line: the API key, every token, every URL Incode hands
+ * out (the fake's onboarding pages). The API base itself is logged once, at start.
+ */
 export function secretsOf (host: Pick<Host, 'fake'>, extra: string[] = []): string[] {
-  const secrets = [host.fake.apiKey, host.fake.url, ...extra]
+  const secrets = [host.fake.apiKey, `${host.fake.url}/onboarding/`, ...extra]
   for (const session of host.fake.sessions.values()) {
     secrets.push(session.token, `${host.fake.url}/onboarding/${session.interviewId}`)
   }
