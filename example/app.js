@@ -3,7 +3,6 @@
 // sample front end calling the compat routes. With no INCODE_API_KEY it runs against the fake
 // Incode API from fastify-incode/testing, so it works without credentials; with the INCODE_*
 // variables set it talks to real Incode.
-import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
@@ -14,6 +13,7 @@ import { rateLimitKey, requireSignedIn, requireSignedInToStart, signedInUser, US
 import { fakeIncodeFinishRoute } from './fake-incode-finish.js'
 import { recordOnboardingResults } from './onboarding-results.js'
 import { openOnboardingSessions } from './onboarding-sessions.js'
+import { allowedOrigins, configurationProblem, ConfigurationError, incodeSettings } from './settings.js'
 
 const DEFAULT_DATABASE_PATH = fileURLToPath(new URL('data/sessions.sqlite', import.meta.url))
 // The plugin's default routePrefix is /incode.
@@ -22,87 +22,44 @@ const WEBHOOK_PATH = '/incode/webhook'
 const WEBHOOK_HEADER = 'x-incode-webhook-secret'
 
 /**
- * The origins allowed to call the app from another site, from a comma-separated list.
- * @param {string} list
- */
-function allowedOrigins (list) {
-  const origins = list.split(',').map((entry) => entry.trim()).filter(Boolean)
-  for (const origin of origins) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new Error(`CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`)
-    }
-  }
-  return origins
-}
-
-/**
- * Where `npm start` listens: PORT (default 3000) on HOST (default 127.0.0.1, this machine only).
- * @param {Record<string, string | undefined>} env
- */
-export function listenOptions (env = process.env) {
-  return { port: Number(env.PORT || 3000), host: env.HOST || '127.0.0.1' }
-}
-
-/**
- * How the plugin reaches Incode, the webhook's secret, and whether scores can be read: the fake's
- * own in fake mode, real Incode's from the environment otherwise. An empty variable counts as unset.
- * @param {Record<string, string | undefined>} env
- * @param {import('fastify-incode/testing').FakeIncode | undefined} fake
- */
-function incodeSettings (env, fake) {
-  const clientId = env.INCODE_CLIENT_ID || undefined
-  if (fake) {
-    return {
-      client: { apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'example-flow', clientId, adminEmail: fake.adminEmail, adminPassword: fake.adminPassword },
-      // Nobody but this process knows it, unless you set one to call the webhook yourself.
-      webhookSecret: env.INCODE_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
-      fetchScores: true
-    }
-  }
-  return {
-    // Missing variables fail boot with FST_INCODE_INVALID_OPTION naming the option.
-    client: {
-      apiUrl: /** @type {string} */ (env.INCODE_API_URL),
-      apiKey: /** @type {string} */ (env.INCODE_API_KEY),
-      configurationId: /** @type {string} */ (env.INCODE_FLOW_ID),
-      clientId,
-      adminToken: env.INCODE_ADMIN_TOKEN || undefined,
-      adminEmail: env.INCODE_ADMIN_EMAIL || undefined,
-      adminPassword: env.INCODE_ADMIN_PASSWORD || undefined
-    },
-    webhookSecret: env.INCODE_WEBHOOK_SECRET || undefined,
-    fetchScores: Boolean(env.INCODE_ADMIN_TOKEN || env.INCODE_ADMIN_EMAIL)
-  }
-}
-
-/**
  * Builds the example app from an environment (process.env by default). An empty variable counts
- * as unset, as in a copied .env.example.
+ * as unset, as in a copied .env.example. A setting that is wrong rejects with a
+ * ConfigurationError naming its variable, before anything is logged and with nothing left open.
  * @param {Record<string, string | undefined>} env
  * @param {import('fastify').FastifyServerOptions} [serverOptions]
  */
 export async function buildApp (env = process.env, serverOptions = { logger: true }) {
   const origins = allowedOrigins(env.CORS_ORIGINS ?? '')
   const fake = env.INCODE_API_KEY ? undefined : await createFakeIncode()
+  const settings = incodeSettings(env, fake)
   const app = Fastify(serverOptions)
-  const { client, webhookSecret, fetchScores } = incodeSettings(env, fake)
-  if (fake) {
-    app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API, with its own admin log-in and a ' +
-      'random webhook secret. Set INCODE_API_URL, INCODE_API_KEY, INCODE_FLOW_ID (and optionally ' +
-      'INCODE_CLIENT_ID, INCODE_WEBHOOK_SECRET, INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD) to talk to real Incode.')
-    app.addHook('onClose', async () => await fake.close())
-  } else {
-    app.log.info('Talking to the Incode API set by INCODE_API_URL, INCODE_API_KEY and INCODE_FLOW_ID')
-    if (webhookSecret === undefined) {
-      app.log.warn(`No INCODE_WEBHOOK_SECRET set: no ${WEBHOOK_PATH} route, so no session learns its status. ` +
-        `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard.`)
-    }
-    if (!fetchScores) {
-      app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched.')
-    }
+  if (fake) app.addHook('onClose', async () => await fake.close())
+  try {
+    await setUp(app, { env, origins, fake, ...settings })
+  } catch (err) {
+    // Closes the fake and the database, if they were opened: a failed start leaves nothing running.
+    await app.close()
+    throw configurationProblem(err)
   }
+  logWhichIncode(app, { fake, ...settings })
+  return app
+}
 
-  const sessions = openOnboardingSessions(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
+/**
+ * @typedef {ReturnType<typeof incodeSettings> & {
+ *   env: Record<string, string | undefined>,
+ *   origins: string[],
+ *   fake: import('fastify-incode/testing').FakeIncode | undefined
+ * }} AppSettings
+ */
+
+/**
+ * The database, CORS, the plugin, the example's routes and its pages.
+ * @param {import('fastify').FastifyInstance} app
+ * @param {AppSettings} settings
+ */
+async function setUp (app, { env, origins, fake, client, webhookSecret, fetchScores }) {
+  const sessions = openDatabase(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
   app.addHook('onClose', async () => sessions.close())
 
   // For a front end served from another origin; the pages at `/` and `/sample/` need none of it.
@@ -153,10 +110,52 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
     const { limit } = /** @type {{ limit: number }} */ (request.query)
     return { fakeIncode: fake !== undefined, sessions: sessions.listFor(signedInUser(request), limit) }
   })
-  if (fake) await app.register(fakeIncodeFinishRoute, { fake, sessions, webhookPath: WEBHOOK_PATH, secretHeader })
+  if (fake) {
+    // The fake plays Incode, whose dashboard holds the account's webhook: this app's, where it
+    // listens (known only then), with the secret header. The fake's onboarding page and the
+    // finish route below deliver to it.
+    app.addHook('onListen', async function () {
+      fake.setWebhook({ url: `${app.listeningOrigin}${WEBHOOK_PATH}`, secretHeader })
+    })
+    await app.register(fakeIncodeFinishRoute, { fake, sessions })
+  }
 
   await servePages(app)
-  return app
+}
+
+/**
+ * The SQLite file, or a ConfigurationError naming DATABASE_PATH when it cannot be opened.
+ * @param {string} path
+ */
+function openDatabase (path) {
+  try {
+    return openOnboardingSessions(path)
+  } catch (err) {
+    throw new ConfigurationError(`DATABASE_PATH: the SQLite file ${path} cannot be opened (${/** @type {Error} */ (err).message}): ` +
+      'set DATABASE_PATH to a file the example may create and write', { cause: err })
+  }
+}
+
+/**
+ * Says which Incode the started app talks to, and what it goes without.
+ * @param {import('fastify').FastifyInstance} app
+ * @param {Pick<AppSettings, 'fake' | 'webhookSecret' | 'fetchScores'>} settings
+ */
+function logWhichIncode (app, { fake, webhookSecret, fetchScores }) {
+  if (fake) {
+    app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API, with its own admin log-in and a ' +
+      'random webhook secret. Set INCODE_API_URL, INCODE_API_KEY, INCODE_FLOW_ID (and optionally ' +
+      'INCODE_CLIENT_ID, INCODE_WEBHOOK_SECRET, INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD) to talk to real Incode.')
+    return
+  }
+  app.log.info('Talking to the Incode API set by INCODE_API_URL, INCODE_API_KEY and INCODE_FLOW_ID')
+  if (webhookSecret === undefined) {
+    app.log.warn(`No INCODE_WEBHOOK_SECRET set: no ${WEBHOOK_PATH} route, so no session learns its status. ` +
+      `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard.`)
+  }
+  if (!fetchScores) {
+    app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched.')
+  }
 }
 
 /**
@@ -168,14 +167,23 @@ const PUBLIC_FILES = [
   ['/page.js', 'page.js'],
   ['/sample/', 'sample/index.html'],
   ['/sample/main.js', 'sample/main.js'],
-  ['/sample/session.js', 'sample/session.js']
+  ['/sample/session.js', 'sample/session.js'],
+  ['/favicon.svg', 'favicon.svg'],
+  // Where a browser looks for an icon when a page names none: the same one.
+  ['/favicon.ico', 'favicon.svg']
 ]
+/** @type {Record<string, string>} */
+const CONTENT_TYPES = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml'
+}
 
 /** @param {import('fastify').FastifyInstance} app */
 async function servePages (app) {
   for (const [path, file] of PUBLIC_FILES) {
     const body = await readFile(new URL(`public/${file}`, import.meta.url))
-    const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8'
+    const type = /** @type {string} */ (CONTENT_TYPES[file.slice(file.lastIndexOf('.') + 1)])
     app.get(path, async (request, reply) => reply.type(type).send(body))
   }
   // The sample page's address is /sample/; its query (?uniqueId=) goes along.

@@ -1,7 +1,8 @@
 // Fake mode only: the page's "Finish this verification (fake Incode)", and the sample page's
 // "Complete capture (fake Incode)". The fake does what Incode's back end does when the person is
 // through (the status and the score), then POSTs Incode's webhook to this app over HTTP with the
-// secret header, as Incode's dashboard would be set up to.
+// secret header: the account's webhook, which app.js gives the fake once the app listens, as
+// Incode's dashboard would be set up.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { requireSignedIn, signedInUser } from './demo-sign-in.js'
 
@@ -30,15 +31,13 @@ async function requireSignedInOrToken (request, reply) {
  * @typedef {object} FakeIncodeFinishOptions
  * @property {import('fastify-incode/testing').FakeIncode} fake
  * @property {ReturnType<typeof import('./onboarding-sessions.js').openOnboardingSessions>} sessions
- * @property {string} webhookPath where the plugin receives the webhook, e.g. `/incode/webhook`
- * @property {{ name: string, value: string }} secretHeader the webhook option's own
  */
 
 /**
  * @param {import('fastify').FastifyInstance} app
  * @param {FakeIncodeFinishOptions} options
  */
-export async function fakeIncodeFinishRoute (app, { fake, sessions, webhookPath, secretHeader }) {
+export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
   app.post('/example/sessions/:interviewId/finish', {
     onRequest: requireSignedInOrToken,
     schema: {
@@ -66,9 +65,12 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions, webhookPath,
         message: 'This session was started by an earlier run of the example, whose fake Incode API is gone'
       })
     }
-    // The fake runs in this process: it reaches the app where the app listens.
-    const url = `${app.listeningOrigin}${webhookPath}`
-    const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url, secretHeader } })
-    return { deliveries: deliveries.map(({ attempt, status, error }) => ({ attempt, status, error })) }
+    const deliveries = await fake.completeOnboarding(interviewId)
+    // What the app's webhook made of it: the status and the score it now holds for the session.
+    const { onboardingStatus, score } = /** @type {NonNullable<typeof recorded>} */ (sessions.find(interviewId))
+    return {
+      deliveries: deliveries.map(({ attempt, status, error }) => ({ attempt, status, error })),
+      recorded: { onboardingStatus, score }
+    }
   })
 }

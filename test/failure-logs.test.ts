@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
+import { Agent } from 'undici'
 import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
 import { closedPort } from './support/network.js'
 
@@ -145,4 +146,26 @@ t.test('an Incode failure inside onWebhook logs what Incode answered, not what t
     { name: 'Error' }
   ], 'the plugin\'s own message and Incode\'s status; of the host\'s error only its name')
   assertNoSecretsLogged(t, host, [secret, 'an-admin-token', 'a-customer-secret'])
+})
+
+t.test('a call never sent in time names why its earlier attempts failed', async (t) => {
+  // TLS: the request is written only after the handshake. The first connection is reset, the
+  // next ones hang in the handshake, so the deadline finds the call unsent.
+  const sockets: Socket[] = []
+  const server = createTcpServer((socket) => {
+    sockets.push(socket)
+    if (sockets.length === 1) socket.resetAndDestroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
+  const { port } = server.address() as AddressInfo
+  // A connect timeout of its own, longer than the call's deadline: the hang outlasts the call.
+  const dispatcher = new Agent({ connect: { timeout: 5000 } })
+  t.teardown(() => dispatcher.destroy())
+  const host = await startHost(t, { plugin: { apiUrl: `https://127.0.0.1:${port}`, retries: 2, timeout: 600, dispatcher } })
+  t.equal((await post(host.app, '/incode/sessions')).statusCode, 503)
+  t.match(failureLine(t, host), { code: 'FST_INCODE_CALL_NOT_SENT', attempts: 1, cause: { code: 'ECONNRESET' } })
 })

@@ -70,7 +70,7 @@ t.test('GET /0/omni/onboarding-url gives a URL for a known token, then the page 
   const page = await request(url, { dispatcher: agent })
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-type'], /^text\/html/)
-  t.match(await page.body.text(), `Fake Incode onboarding for interview ${interviewId}`)
+  t.match(await page.body.text(), `<code id="interview-id">${interviewId}</code>`, 'the fake\'s hosted onboarding page (fake-incode-onboarding-page.test.ts)')
 
   const withClient = await getOnboardingUrl(fake, token, '?clientId=fake-client', { 'x-api-key': 'ignored, even when wrong' })
   t.equal(withClient.statusCode, 200, 'the right clientId and any x-api-key are fine')
@@ -103,7 +103,8 @@ t.test('unknown paths are 404 and wrong methods 405', async (t) => {
     { path: '/onboarding/000000000000000000000000', method: 'GET', status: 404, error: 'Not Found' },
     { path: '/omni/start', method: 'GET', status: 405, error: 'Method Not Allowed', allow: 'POST' },
     { path: '/0/omni/onboarding-url', method: 'POST', status: 405, error: 'Method Not Allowed', allow: 'GET' },
-    { path: `/onboarding/${interviewId}`, method: 'DELETE', status: 405, error: 'Method Not Allowed', allow: 'GET' }
+    { path: `/onboarding/${interviewId}`, method: 'DELETE', status: 405, error: 'Method Not Allowed', allow: 'GET' },
+    { path: `/onboarding/${interviewId}/complete`, method: 'PUT', status: 405, error: 'Method Not Allowed', allow: 'POST' }
   ] as const
   for (const testCase of cases) {
     const { statusCode, headers, body } = await call(fake, testCase.path, { method: testCase.method, headers: { 'api-version': '1.0' } })

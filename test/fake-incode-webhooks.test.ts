@@ -1,54 +1,10 @@
 // completeOnboarding's webhook: what the host receives, static header or OAuth2, redeliveries, failures, close().
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
 import t from 'tap'
-import type { Test } from 'tap'
 import type { FakeIncode } from '../src/testing/index.js'
 import { closedPort } from './support/network.js'
 import { startAnswer, startFake, startSession } from './support/raw-http.js'
 import { until } from './support/wait.js'
-
-interface Received {
-  path: string
-  headers: IncomingHttpHeaders
-  body: string
-  at: number
-}
-
-/** What the host answers: a status and a body, or never a word. */
-type Reply = { status: number, body?: string } | 'hang'
-
-const SUCCESS = { status: 200, body: '{"success":true}' }
-
-/** A host that records every request and answers each path from its queue of replies, then 200 `{ success: true }`. */
-async function startHost (t: Test, replies: Record<string, Reply[]> = {}) {
-  const received: Received[] = []
-  const sockets = new Set<Socket>()
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk: Buffer) => { body += String(chunk) })
-    req.on('end', () => {
-      const path = req.url as string
-      received.push({ path, headers: req.headers, body, at: Date.now() })
-      const reply = replies[path]?.shift() ?? SUCCESS
-      if (reply !== 'hang') res.writeHead(reply.status).end(reply.body ?? '')
-    })
-  })
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => {
-    server.closeAllConnections()
-    return new Promise((resolve) => server.close(resolve))
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { url, received, sockets, to: (path: string) => received.filter((request) => request.path === path) }
-}
+import { startWebhookReceiver } from './support/webhook-receiver.js'
 
 async function startedWith (fake: FakeIncode, body: Record<string, unknown>): Promise<string> {
   return (await (await startSession(fake, body)).body.json() as { interviewId: string }).interviewId
@@ -56,7 +12,7 @@ async function startedWith (fake: FakeIncode, body: Record<string, unknown>): Pr
 
 t.test('a webhook with a static secret header: the JSON Incode sends, delivered once on a 2xx', async (t) => {
   const fake = await startFake(t, { clientId: 'acme' })
-  const host = await startHost(t)
+  const host = await startWebhookReceiver(t)
   const interviewId = await startedWith(fake, { configurationId: 'flow-9', externalCustomerId: 'customer-7' })
   const deliveries = await fake.completeOnboarding(interviewId, {
     status: 'ID_VALIDATION_FINISHED',
@@ -85,7 +41,7 @@ t.test('a webhook with a static secret header: the JSON Incode sends, delivered 
 
 t.test('a failed delivery is made again after retryDelayMs, up to attempts', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t, {
+  const host = await startWebhookReceiver(t, {
     '/once': [{ status: 500, body: 'boom' }],
     '/never': [{ status: 500 }, { status: 503 }, { status: 400 }, { status: 302 }],
     '/default': [{ status: 500 }, { status: 500 }, { status: 500 }]
@@ -112,7 +68,7 @@ t.test('a failed delivery is made again after retryDelayMs, up to attempts', asy
 
 t.test('no answer: a timeout or a refused connection is status 0, and delivered again', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t, { '/slow': ['hang'] })
+  const host = await startWebhookReceiver(t, { '/slow': ['hang'] })
   const { interviewId } = await startAnswer(fake)
   const began = Date.now()
   const slow = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/slow`, timeoutMs: 100 } })
@@ -129,7 +85,7 @@ t.test('no answer: a timeout or a refused connection is status 0, and delivered 
 
 t.test('OAuth2: a client-credentials token before each delivery, then Authorization: Bearer', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t, {
+  const host = await startWebhookReceiver(t, {
     '/token': [
       { status: 200, body: '{"access_token":"first","token_type":"Bearer","expires_in":3600}' },
       { status: 200, body: '{"access_token":"second","token_type":"Bearer","expires_in":3600}' }
@@ -158,7 +114,7 @@ t.test('OAuth2: a client-credentials token before each delivery, then Authorizat
 
 t.test('OAuth2: a token endpoint that fails is a failed delivery, and the webhook is not sent', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t, {
+  const host = await startWebhookReceiver(t, {
     '/token': [
       { status: 401, body: '{"error":"invalid_client"}' },
       { status: 200, body: '{"token_type":"Bearer"}' },
@@ -188,7 +144,7 @@ t.test('OAuth2: a token endpoint that fails is a failed delivery, and the webhoo
 
 t.test('a webhook Node or Incode could not send is refused before anything changes', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t)
+  const host = await startWebhookReceiver(t)
   const { interviewId } = await startAnswer(fake)
   const url = `${host.url}/hook`
   const oauth = { tokenUrl: `${host.url}/token`, clientId: 'a', clientSecret: 'b' }
@@ -213,7 +169,7 @@ t.test('a webhook Node or Incode could not send is refused before anything chang
 
 t.test('close() aborts a delivery in progress and the redeliveries, and closes the webhook connections', async (t) => {
   const fake = await startFake(t)
-  const host = await startHost(t, { '/hang': ['hang'], '/fail': [{ status: 500 }] })
+  const host = await startWebhookReceiver(t, { '/hang': ['hang'], '/fail': [{ status: 500 }] })
   const first = await startAnswer(fake)
   const second = await startAnswer(fake)
   const hanging = fake.completeOnboarding(first.interviewId, { webhook: { url: `${host.url}/hang`, timeoutMs: 60_000 } })

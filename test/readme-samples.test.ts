@@ -123,6 +123,8 @@ const scenarios: Scenario[] = [
       const { status, body } = await postSession(url, { 'x-user-id': 'alice' })
       t.equal(status, 201)
       t.same(Object.keys(body).sort(), ['interviewId', 'token'])
+      // The line may come a moment after the answer: the server writes it to a pipe.
+      for (let tries = 0; tries < 50 && !log.some((line) => line.msg === 'Incode session created'); tries++) await new Promise((resolve) => setTimeout(resolve, 20))
       t.ok(log.some((line) => line.msg === 'Incode session created' && line.interviewId === body.interviewId), 'the session is logged')
     }
   },
@@ -384,6 +386,23 @@ const scenarios: Scenario[] = [
       const res = await request(`${incode.url}/omni/start`, { method: 'POST' })
       await res.body.dump()
       t.equal(res.headers['keep-alive'], undefined, 'it announces no keep-alive timeout')
+    }
+  },
+  {
+    name: 'the account\'s webhook: the fake delivers there once the app listens',
+    matches: /incode\.setWebhook\(/,
+    run: async (t, sample) => {
+      const fake = await fakeIncode(t)
+      const events: IncodeWebhookEvent[] = []
+      const app = await appWithPlugin(t, fake, {
+        webhook: { secretHeader: { name: 'x-incode-webhook-secret', value: WEBHOOK_SECRET }, onWebhook: async (event) => { events.push(event) } }
+      })
+      setGlobals(t, { app, incode: fake, webhookSecret: WEBHOOK_SECRET })
+      await load(sample)
+      const interviewId = await startedSession(app)
+      const deliveries = await fake.completeOnboarding(interviewId)
+      t.same(deliveries.map((delivery) => delivery.status), [200], 'completeOnboarding without a webhook of its own delivers there')
+      t.same(events.map((event) => event.interviewId), [interviewId])
     }
   },
   {

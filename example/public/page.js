@@ -1,4 +1,4 @@
-/* global document */
+/* global document, window */
 // The page's script: plain browser JavaScript, served as is. It talks only to the host app,
 // which talks to Incode; the browser never sees the API key.
 
@@ -15,12 +15,24 @@ const FAILURES = {
 }
 
 /**
+ * @typedef {{ status: string, value?: string | number } | null} RecordedScore
+ */
+
+/**
  * @typedef {object} RecordedSession
  * @property {string} interviewId
  * @property {string} route
  * @property {string} createdAt
  * @property {string | null} onboardingStatus
- * @property {{ status: string, value?: string | number } | null} score
+ * @property {RecordedScore} score
+ */
+
+/**
+ * What the fake's finish answers: each delivery of Incode's webhook to this app, and what the app
+ * then recorded for the session.
+ * @typedef {object} FinishAnswer
+ * @property {Array<{ attempt: number, status: number, error?: string }>} deliveries
+ * @property {{ onboardingStatus: string | null, score: RecordedScore }} recorded
  */
 
 /** A failure worded for the person in front of the page. */
@@ -92,25 +104,35 @@ async function startVerification () {
   element('interview-id').textContent = interviewId
   element('token').textContent = mask(token)
   element('sdk-code').textContent = sdkCode(interviewId)
+  element('finish-outcome').hidden = true
   element('session').hidden = false
 }
 
 async function getOnboardingLink () {
   const { url } = await call('POST', '/incode/onboarding-url')
-  if (!/^https?:$/.test(new URL(url).protocol)) throw new Failure('The onboarding link is not a web address.')
+  const address = new URL(url)
+  if (!/^https?:$/.test(address.protocol)) throw new Failure('The onboarding link is not a web address.')
   const link = /** @type {HTMLAnchorElement} */ (element('onboarding-url'))
   link.href = url
-  link.textContent = url
+  // The link holds the session token: the page shows where it goes, never the token.
+  link.textContent = `Open your onboarding link (${address.host})`
   element('onboarding').hidden = false
 }
 
 /** Fake mode only: the fake finishes the onboarding and delivers Incode's webhook to this app. */
 async function finishVerification () {
-  const { deliveries } = await call('POST', `/example/sessions/${encodeURIComponent(current)}/finish`)
-  const last = deliveries.at(-1)
-  if (!deliveries.some((/** @type {{ status: number }} */ delivery) => delivery.status >= 200 && delivery.status < 300)) {
-    throw new Failure(`The fake Incode API could not deliver the webhook to this app (HTTP ${last?.status}). The server log says why.`)
+  const { deliveries, recorded } = /** @type {FinishAnswer} */ (await call('POST', `/example/sessions/${encodeURIComponent(current)}/finish`))
+  const delivered = deliveries.find((delivery) => delivery.status >= 200 && delivery.status < 300)
+  if (delivered === undefined) {
+    const last = deliveries.at(-1)
+    throw new Failure(last === undefined
+      ? 'The fake Incode API has no webhook of this app to deliver to: the app is not listening yet.'
+      : `The fake Incode API could not deliver the webhook to this app (HTTP ${last.status}). The server log says why.`)
   }
+  element('finish-outcome').textContent = 'The fake Incode API finished the onboarding and delivered its webhook to this app ' +
+    `(HTTP ${delivered.status}). The app recorded the status ${recorded.onboardingStatus ?? 'none'} ` +
+    `and the score ${scoreText(recorded.score) ?? 'none yet'}.`
+  element('finish-outcome').hidden = false
 }
 
 /**
@@ -122,7 +144,7 @@ function cell (text, pending = '—') {
   return Object.assign(document.createElement('td'), text === null ? { textContent: pending, className: 'pending' } : { textContent: text })
 }
 
-/** @param {RecordedSession['score']} score */
+/** @param {RecordedScore} score */
 function scoreText (score) {
   return score === null ? null : `${score.status}${score.value === undefined ? '' : ` (${score.value})`}`
 }
@@ -152,17 +174,20 @@ function wording (error) {
 }
 
 /**
- * Runs what a button does, refreshes the list, and says what went wrong, if anything.
+ * Runs what a button does, refreshes the list, and says what went wrong, if anything. When the
+ * action fails, its panel is hidden: what it showed before is not this click's result.
  * @param {HTMLButtonElement} button
  * @param {() => Promise<void>} action
+ * @param {string} [panel] the id of the element that shows the action's result
  */
-async function run (button, action) {
+async function run (button, action, panel) {
   button.disabled = true
   let problem = ''
   try {
     await action()
   } catch (error) {
     problem = wording(error)
+    if (panel !== undefined) element(panel).hidden = true
   }
   try {
     await showRecordedSessions()
@@ -174,11 +199,20 @@ async function run (button, action) {
   button.disabled = false
 }
 
-for (const [id, action] of /** @type {const} */ ([['start', startVerification], ['link', getOnboardingLink], ['finish', finishVerification]])) {
+/** Each button, what it does, and where it shows the result. */
+const ACTIONS = /** @type {const} */ ([
+  ['start', startVerification, 'session'],
+  ['link', getOnboardingLink, 'onboarding'],
+  ['finish', finishVerification, 'finish-outcome']
+])
+for (const [id, action, panel] of ACTIONS) {
   const button = /** @type {HTMLButtonElement} */ (element(id))
-  button.addEventListener('click', () => run(button, action))
+  button.addEventListener('click', () => run(button, action, panel))
 }
 // On load, and for whoever signs in next: just the list of their sessions.
 const listOnly = () => run(/** @type {HTMLButtonElement} */ (element('start')), async () => {})
 user.addEventListener('change', listOnly)
+// Back from the onboarding link's tab (Incode's hosted flow, or the fake's page): what its webhook brought.
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') listOnly() })
+window.addEventListener('focus', listOnly)
 listOnly()

@@ -1,5 +1,6 @@
-// Fake mode's "Finish this verification (fake Incode)": the built-in fake completes the onboarding
-// and delivers Incode's webhook to the example over HTTP, so the whole life of a session shows
+// Fake mode's "Finish this verification (fake Incode)", and the fake's own onboarding page: the
+// built-in fake completes the onboarding and delivers Incode's webhook to the example over HTTP
+// (the webhook the example gives it once it listens), so the whole life of a session shows
 // without credentials. Real credentials, no such route.
 import t from 'tap'
 import { sessionRows, temporaryDatabasePath } from './support/database.js'
@@ -15,7 +16,9 @@ t.test('finish: the fake delivers the webhook; the session shows ONBOARDING_FINI
   const { url, databasePath } = await startExample(t, {}, { listen: true })
   const { body: { interviewId } } = await postJson(`${url}/incode/sessions`)
 
-  t.same(await postJson(`${url}/example/sessions/${interviewId}/finish`), { status: 200, body: { deliveries: [{ attempt: 1, status: 200 }] } })
+  const finished = { deliveries: [{ attempt: 1, status: 200 }], recorded: { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' } } }
+  t.same(await postJson(`${url}/example/sessions/${interviewId}/finish`), { status: 200, body: finished },
+    'the webhook delivered, and what the app recorded from it')
   const listed = await fetch(`${url}/example/sessions`, { headers: alice }).then(async (res) => await res.json())
   t.match(listed, {
     fakeIncode: true,
@@ -23,7 +26,7 @@ t.test('finish: the fake delivers the webhook; the session shows ONBOARDING_FINI
   })
 
   const rows = sessionRows(databasePath)
-  t.same((await postJson(`${url}/example/sessions/${interviewId}/finish`)).body, { deliveries: [{ attempt: 1, status: 200 }] })
+  t.same((await postJson(`${url}/example/sessions/${interviewId}/finish`)).body, finished)
   t.same(sessionRows(databasePath), rows, 'the redelivered webhook changed nothing')
 })
 
@@ -73,4 +76,28 @@ t.test('with real credentials there is no finish route', async (t) => {
   const { body: { interviewId } } = await postJson(`${url}/incode/sessions`)
   t.equal((await postJson(`${url}/example/sessions/${interviewId}/finish`)).status, 404)
   t.equal(fake.sessions.get(interviewId)?.onboardingStatus, 'UNKNOWN', 'nothing finished the session')
+})
+
+t.test('the onboarding link opens the fake\'s page; finishing there delivers the webhook to the app, which records status and score', async (t) => {
+  const { url, logs } = await startExample(t, { INCODE_WEBHOOK_SECRET: WEBHOOK_SECRET }, { listen: true })
+  const { body: { interviewId, url: link } } = await postJson(`${url}/incode/onboarding-url`)
+  const page = await (await fetch(link)).text()
+  const token = /name="token" value="([^"]+)"/.exec(page)?.[1] ?? ''
+  const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''
+  t.equal(action, `/onboarding/${interviewId}/complete`)
+
+  // As the browser sends the form: "Finish as failed (score FAIL)".
+  const outcome = await fetch(new URL(action, link), { method: 'POST', body: new URLSearchParams({ token, score: 'FAIL' }) })
+  t.equal(outcome.status, 200)
+  t.match(await outcome.text(), '<dd id="webhook">Delivered: HTTP 200</dd>', 'the fake\'s page: the app took the webhook')
+  const listed = await fetch(`${url}/example/sessions`, { headers: alice }).then(async (res) => await res.json() as { sessions: unknown[] })
+  t.match(listed.sessions, [{ interviewId, onboardingStatus: 'ONBOARDING_FINISHED', score: { status: 'FAIL', value: '30.0' } }])
+  t.match(logs.records.filter((record) => record.msg === 'Incode webhook received'), [{ interviewId }], 'with the secret header')
+})
+
+t.test('before the app listens the fake has no webhook of it: the finish delivers nothing and records nothing', async (t) => {
+  const { app } = await startExample(t)
+  const { interviewId } = (await app.inject({ method: 'POST', url: '/incode/sessions', headers: alice })).json()
+  const finish = await app.inject({ method: 'POST', url: `/example/sessions/${interviewId}/finish`, headers: alice })
+  t.same(finish.json(), { deliveries: [], recorded: { onboardingStatus: null, score: null } })
 })

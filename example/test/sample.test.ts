@@ -83,7 +83,8 @@ t.test('the phone completes the capture (fake), finishes with text/plain and rea
   const { body: { token, interviewId } } = await call(`${url}/incode/start?uniqueId=${uniqueId}`)
 
   const capture = await call(`${url}/example/sessions/${interviewId}/finish`, { 'x-token': token }, '')
-  t.same(capture.body, { deliveries: [{ attempt: 1, status: 200 }] }, 'the fake finished it and delivered the webhook')
+  t.same(capture.body, { deliveries: [{ attempt: 1, status: 200 }], recorded: { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' } } },
+    'the fake finished it and delivered the webhook')
   t.match(sessionRows(databasePath), [{ interview_id: interviewId, onboarding_status: 'ONBOARDING_FINISHED', score: '{"value":"95.0","status":"OK"}' }])
 
   // As the samples send it: a JSON string and no content type, which fetch sends as text/plain.

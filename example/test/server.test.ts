@@ -1,9 +1,12 @@
-// `npm start` on a fresh clone: node server.js (in example/) with no configuration serves the page.
+// `npm start` on a fresh clone: node server.js (in example/) with no configuration serves the page;
+// with a setting that is wrong it stops at once, saying in one line which variable to fix.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
+import { text } from 'node:stream/consumers'
 import { fileURLToPath } from 'node:url'
 import { sessionRows, temporaryDatabasePath } from './support/database.js'
 
@@ -21,15 +24,18 @@ const runs = [
   { name: 'under the test runner', execArgv: process.execArgv, env: {}, seconds: 30 }
 ]
 
+/** The caller's environment less the example's own settings: what a fresh shell has. */
+function freshEnvironment (): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTINGS.includes(name)))
+}
+
 for (const run of runs) {
   t.test(`node server.js (${run.name}) with no INCODE_* serves the page within seconds, and stops cleanly`, async (t) => {
     const databasePath = temporaryDatabasePath(t)
-    // The caller's environment less the example's own settings: what a fresh shell has.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTINGS.includes(name)))
     const started = Date.now()
     const server = spawn(process.execPath, [...run.execArgv, 'server.js'], {
       cwd: example,
-      env: { ...env, ...run.env, PORT: '0', DATABASE_PATH: databasePath },
+      env: { ...freshEnvironment(), ...run.env, PORT: '0', DATABASE_PATH: databasePath },
       stdio: ['ignore', 'pipe', 'inherit']
     })
     const exited = once(server, 'exit')
@@ -44,7 +50,7 @@ for (const run of runs) {
       if (url !== '') break
     }
     server.stdout.resume() // the request log lines that follow go nowhere, without filling the pipe
-    t.match(messages[0], /^No INCODE_API_KEY set: using the built-in fake Incode API/, 'the first log line says which Incode')
+    t.equal(messages.filter((msg) => /^No INCODE_API_KEY set: using the built-in fake Incode API/.test(msg)).length, 1, 'the log says which Incode')
     t.not(url, '', 'the server logs its URL')
 
     let page: Response | undefined
@@ -64,3 +70,83 @@ for (const run of runs) {
     t.match(sessionRows(databasePath), [{ interview_id: interviewId, external_customer_id: 'alice' }])
   })
 }
+
+/** Runs `node server.js` with `settings` over a fresh environment, to its end: its output and exit code. */
+async function startWith (settings: Record<string, string>, run = runs[0] as typeof runs[number]) {
+  const server = spawn(process.execPath, [...run.execArgv, 'server.js'], {
+    cwd: example,
+    env: { ...freshEnvironment(), ...run.env, PORT: '0', ...settings },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const [stdout, stderr, exit] = await Promise.all([text(server.stdout), text(server.stderr), once(server, 'exit')])
+  const messages = stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { msg: string }).msg)
+  return { messages, errors: stderr.split('\n').filter(Boolean), exit }
+}
+
+// What the person reads, whole: the variable to fix and what it must be, never the value given.
+const REAL_INCODE = { INCODE_API_KEY: 'example-test-api-key-4711', INCODE_API_URL: 'https://demo-api.incodesmile.com', INCODE_FLOW_ID: 'flow-1' }
+const misconfigured: Array<{ name: string, settings: Record<string, string>, error: string, secret?: string }> = [
+  {
+    name: 'an API key without the rest of real Incode\'s settings',
+    settings: { INCODE_API_KEY: 'example-test-api-key-4711' },
+    error: 'INCODE_API_KEY is set, so the example talks to real Incode, which needs INCODE_API_URL and INCODE_FLOW_ID too: ' +
+      'set them (see example/.env.example), or unset INCODE_API_KEY to use the built-in fake Incode API',
+    secret: 'example-test-api-key-4711'
+  },
+  {
+    name: 'an API URL that is not one',
+    settings: { ...REAL_INCODE, INCODE_API_URL: 'demo-api.incodesmile.com' },
+    error: 'INCODE_API_URL (fastify-incode\'s option apiUrl) must be an absolute http(s) URL',
+    secret: 'example-test-api-key-4711'
+  },
+  {
+    name: 'an admin e-mail without its password',
+    settings: { ...REAL_INCODE, INCODE_ADMIN_EMAIL: 'admin@example.com' },
+    error: 'INCODE_ADMIN_PASSWORD (fastify-incode\'s option adminPassword) must be set together with the other of INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD'
+  },
+  {
+    name: 'a webhook secret too short (fake mode)',
+    settings: { INCODE_WEBHOOK_SECRET: 'too-short-a-secret' },
+    error: 'INCODE_WEBHOOK_SECRET (fastify-incode\'s option webhook.secretHeader.value) must be at least 32 printable ASCII characters',
+    secret: 'too-short-a-secret'
+  },
+  {
+    name: 'a CORS origin that is not one',
+    settings: { CORS_ORIGINS: 'app.example.com' },
+    error: 'CORS_ORIGINS: "app.example.com" is not an origin such as https://app.example.com'
+  },
+  {
+    name: 'a port that is not a number',
+    settings: { PORT: 'http' },
+    error: 'PORT "http" is not a port number: set it to one from 0 to 65535 (0: any free port)'
+  },
+  {
+    name: 'a database path that cannot be a file',
+    settings: { DATABASE_PATH: '/dev/null/sessions.sqlite' },
+    error: 'DATABASE_PATH: the SQLite file /dev/null/sessions.sqlite cannot be opened (EEXIST: file already exists, mkdir \'/dev/null\'): ' +
+      'set DATABASE_PATH to a file the example may create and write'
+  }
+]
+
+for (const { name, settings, error, secret } of misconfigured) {
+  t.test(`node server.js with ${name}: one line says what to fix, nothing is logged, exit code 1`, async (t) => {
+    const { messages, errors, exit } = await startWith({ DATABASE_PATH: temporaryDatabasePath(t), ...settings })
+    t.same(errors, [`The example cannot start: ${error}`], 'one line, no stack trace')
+    t.same(messages, [], 'nothing logged as if it had started')
+    t.same(exit, [1, null], 'exit code 1, and nothing left running')
+    if (secret !== undefined) t.notOk(errors.some((line) => line.includes(secret)), 'the value is not shown')
+  })
+}
+
+t.test('node server.js on a port in use (under the test runner): it says which, and exits with code 1', async (t) => {
+  const taken = createServer()
+  taken.listen(0, '127.0.0.1')
+  await once(taken, 'listening')
+  t.teardown(() => { taken.close() })
+  const { port } = taken.address() as { port: number }
+  const { messages, errors, exit } = await startWith({ DATABASE_PATH: temporaryDatabasePath(t), PORT: String(port) }, runs[1])
+  t.same(errors, [`The example cannot start: it cannot listen on HOST 127.0.0.1, PORT ${port} ` +
+    `(listen EADDRINUSE: address already in use 127.0.0.1:${port}): set PORT to a free port, or HOST to an address of this machine`])
+  t.notOk(messages.some((msg) => msg.startsWith('Example ready')), 'never said it was ready')
+  t.same(exit, [1, null], 'the fake Incode API and the database closed: the process ends by itself')
+})

@@ -2,10 +2,11 @@
 import type { AdminTokens } from './admin-tokens.js'
 import type { Exchange } from './exchange.js'
 import { sendError } from './incode-http.js'
+import type { Onboardings } from './onboardings.js'
 import type { SessionRecords } from './session-records.js'
 import type { FakeSession } from './types.js'
 
-/** The account the fake plays, and the sessions and admin tokens it keeps. */
+/** The account the fake plays: the sessions and admin tokens it keeps, its onboardings and their webhook. */
 export interface IncodeAccount {
   apiKey: string
   clientId: string
@@ -13,6 +14,7 @@ export interface IncodeAccount {
   configurationIds: readonly string[] | undefined
   sessions: SessionRecords
   admin: AdminTokens
+  onboardings: Onboardings
 }
 
 /** True when the caller sent the account's `x-api-key`; else answers 403. */

@@ -1,9 +1,16 @@
-// Incode's endpoints as the fake plays them: the table that routes a request (404, 405, api-version), and the answers for start, onboarding-url, log-in and the onboarding page.
+// Incode's endpoints as the fake plays them: the table that routes a request (404, 405, api-version), and the answers for start, onboarding-url and log-in.
 import { isObject } from '../params.js'
 import { checkApiKey, sessionOfCaller } from './account.js'
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'
-import { readJsonBody, sendAnswer, sendError, sendJson } from './incode-http.js'
+import { readJsonBody, sendError, sendJson } from './incode-http.js'
+import {
+  completeOnboardingFromPage,
+  isCompletionPath,
+  ONBOARDING_PAGE_PREFIX,
+  onboardingPageUrl,
+  sendOnboardingPage
+} from './onboarding-page.js'
 import {
   sendAuthenticationVerdict,
   sendFinishStatus,
@@ -23,7 +30,6 @@ interface Endpoint {
   answer: Answer
 }
 
-const ONBOARDING_PAGE_PREFIX = '/onboarding/'
 const OPTIONAL_START_STRINGS = ['externalCustomerId', 'redirectionUrl', 'language', 'countryCode']
 const START_KEYS = ['configurationId'] as const
 const LOG_IN_KEYS = ['email', 'password'] as const
@@ -38,12 +44,14 @@ const ENDPOINTS = new Map<string, Endpoint>([
   ['/omni/finish-status', { method: 'GET', apiVersioned: true, answer: sendFinishStatus }],
   ['/omni/authentication/verify', { method: 'POST', apiVersioned: true, answer: sendAuthenticationVerdict }]
 ] satisfies Array<[FakeIncodePath, Endpoint]>)
+// Incode's hosted onboarding, which a person's browser opens: no API key, no api-version.
 const ONBOARDING_PAGE: Endpoint = { method: 'GET', apiVersioned: false, answer: sendOnboardingPage }
+const ONBOARDING_COMPLETION: Endpoint = { method: 'POST', apiVersioned: false, answer: completeOnboardingFromPage }
 
 /** Answers as Incode would: 404 for an unknown path, 405 for a wrong method, else the endpoint's checks. */
 export function answerAsIncode (exchange: Exchange, account: IncodeAccount, fakeUrl: string): void {
   const { method, path } = exchange.recorded
-  const endpoint = path.startsWith(ONBOARDING_PAGE_PREFIX) ? ONBOARDING_PAGE : ENDPOINTS.get(path)
+  const endpoint = endpointAt(path)
   if (endpoint === undefined) {
     sendError(exchange, 404, 'No such endpoint')
   } else if (method !== endpoint.method) {
@@ -53,6 +61,11 @@ export function answerAsIncode (exchange: Exchange, account: IncodeAccount, fake
   } else {
     endpoint.answer(exchange, account, fakeUrl)
   }
+}
+
+function endpointAt (path: string): Endpoint | undefined {
+  if (!path.startsWith(ONBOARDING_PAGE_PREFIX)) return ENDPOINTS.get(path)
+  return isCompletionPath(path) ? ONBOARDING_COMPLETION : ONBOARDING_PAGE
 }
 
 function startSession (exchange: Exchange, account: IncodeAccount): void {
@@ -89,20 +102,8 @@ function sendOnboardingUrl (exchange: Exchange, account: IncodeAccount, fakeUrl:
   if (clientId !== undefined && clientId !== account.clientId) {
     sendError(exchange, 400, 'Unknown clientId')
   } else {
-    // Embeds the token, as Incode's URLs may: clients must treat the URL as a secret.
-    sendJson(exchange, 200, { url: `${fakeUrl}/onboarding/${session.interviewId}?token=${session.token}` })
+    sendJson(exchange, 200, { url: onboardingPageUrl(fakeUrl, session) })
   }
-}
-
-function sendOnboardingPage (exchange: Exchange, account: IncodeAccount): void {
-  const interviewId = exchange.recorded.path.slice(ONBOARDING_PAGE_PREFIX.length)
-  if (account.sessions.get(interviewId) === undefined) {
-    sendError(exchange, 404, 'Unknown interview')
-    return
-  }
-  // Only a known id reaches the page, and ids are hex: nothing here needs escaping.
-  sendAnswer(exchange, 200, 'text/html; charset=utf-8',
-    `<!doctype html><title>Fake Incode</title><p>Fake Incode onboarding for interview ${interviewId}</p>`)
 }
 
 /** `POST /executive/log-in`: a fresh admin token for the account's email and password. */

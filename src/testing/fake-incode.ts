@@ -1,10 +1,9 @@
-// The fake as a test holds it: listen, count sockets, record each request, hand it to a fault or an endpoint, complete onboardings and deliver their webhooks, close.
+// The fake as a test holds it: listen, count sockets, record each request, hand it to a fault or an endpoint, complete onboardings, close.
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { Agent } from 'undici'
 import type { IncodeAccount } from './account.js'
 import { AdminTokens } from './admin-tokens.js'
 import { answerAsIncode } from './endpoints.js'
@@ -13,7 +12,7 @@ import type { Exchange } from './exchange.js'
 import { FaultPlan, misbehave } from './faults.js'
 import { endIdleConnections, resolveIdleOptions } from './idle-connections.js'
 import { sendError } from './incode-http.js'
-import { completeSession } from './results.js'
+import { Onboardings } from './onboardings.js'
 import { SessionRecords } from './session-records.js'
 import type {
   CompleteOnboardingOptions,
@@ -22,12 +21,12 @@ import type {
   FakeIncodeOptions,
   FakeIncodeRequestBodies,
   FakeSession,
+  FakeWebhookTarget,
   FaultTarget,
   RandomFaultOptions,
   RecordedRequest,
   WebhookDelivery
 } from './types.js'
-import { deliverWebhook, onboardingStatusEvent, resolveWebhook } from './webhooks.js'
 
 const DEFAULT_MAX_RECORDED = 5000
 
@@ -48,9 +47,6 @@ class FakeIncodeServer implements FakeIncode {
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
   readonly #faults = new FaultPlan()
-  // Webhooks go out through their own agent, so close() can end them and their sockets.
-  readonly #webhookAgent = new Agent()
-  readonly #webhooksClosed = new AbortController()
   #url = ''
   #requestsReceived = 0
   #connectionsOpened = 0
@@ -71,7 +67,8 @@ class FakeIncodeServer implements FakeIncode {
       clientId: this.clientId,
       configurationIds,
       sessions: new SessionRecords(this.sessions, this.#maxRecorded),
-      admin: new AdminTokens({ ...options, maxRecorded: this.#maxRecorded })
+      admin: new AdminTokens({ ...options, maxRecorded: this.#maxRecorded }),
+      onboardings: new Onboardings(this.clientId, options.webhook)
     }
     const idle = resolveIdleOptions(options)
     this.#server = createServer()
@@ -125,11 +122,11 @@ class FakeIncodeServer implements FakeIncode {
     if (this.#closing !== undefined) throw new Error('completeOnboarding: the fake Incode API is closed')
     const session = this.#account.sessions.get(interviewId)
     if (session === undefined) throw new RangeError(`completeOnboarding: no session with interviewId ${interviewId}`)
-    const webhook = options.webhook === undefined ? undefined : resolveWebhook(options.webhook)
-    completeSession(session, options)
-    if (webhook === undefined) return []
-    const event = onboardingStatusEvent(session, this.clientId)
-    return await deliverWebhook(webhook, event, this.#webhookAgent, this.#webhooksClosed.signal)
+    return await this.#account.onboardings.complete(session, options)
+  }
+
+  setWebhook (target: FakeWebhookTarget | undefined): void {
+    this.#account.onboardings.setWebhook(target)
   }
 
   reset (): void {
@@ -149,8 +146,7 @@ class FakeIncodeServer implements FakeIncode {
   }
 
   async #shutDown (): Promise<void> {
-    this.#webhooksClosed.abort(new Error('The fake Incode API was closed'))
-    const agentClosed = this.#webhookAgent.destroy()
+    const webhooksClosed = this.#account.onboardings.close()
     const serverClosed = new Promise((resolve) => this.#server.close(resolve))
     // Destroying the sockets (forgotten idle ones too) closes their responses, which clears the
     // delay and trickle timers tied to them, and clears their idle timers: nothing is left to
@@ -159,7 +155,7 @@ class FakeIncodeServer implements FakeIncode {
       socket.destroy()
       return new Promise((resolve) => socket.once('close', resolve))
     })
-    await Promise.all([agentClosed, serverClosed, ...socketsClosed])
+    await Promise.all([webhooksClosed, serverClosed, ...socketsClosed])
   }
 
   #track (socket: Socket): void {

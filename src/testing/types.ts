@@ -46,6 +46,14 @@ export interface FakeIncodeOptions {
    * Incode's. The newest `maxRecorded` tokens are kept; an older one is unknown (401).
    */
   adminTokenTtlMs?: number
+  /**
+   * The account's onboarding-status webhook, as Incode's dashboard holds one per account: where
+   * `completeOnboarding` without a `webhook` of its own, and the onboarding page's finish, deliver
+   * it. Checked at once as `completeOnboarding` checks its own (`createFakeIncode` rejects with the
+   * same errors). Change it later with `setWebhook`, for a host whose URL is known only once it
+   * listens. Default: none, and nothing is delivered.
+   */
+  webhook?: FakeWebhookTarget
 }
 
 /** `fin`: close the connection. `reset`: forget it, and answer whatever comes next with a TCP RST. */
@@ -109,9 +117,9 @@ export interface FakeSession {
   /** The `/omni/start` body as received. */
   body: FakeStartRequestBody
   createdAt: Date
-  /** What `GET /omni/get/onboarding/status` answers: `'UNKNOWN'` until `completeOnboarding` sets it. */
+  /** What `GET /omni/get/onboarding/status` answers: `'UNKNOWN'` until `completeOnboarding` or the onboarding page sets it. */
   onboardingStatus: string
-  /** The overall score: `{ status: 'UNKNOWN', value: '0.0' }` until `completeOnboarding` sets it. */
+  /** The overall score: `{ status: 'UNKNOWN', value: '0.0' }` until `completeOnboarding` or the onboarding page sets it. */
   score: FakeScore
   /**
    * When `GET /omni/finish-status` was first called with this session's token (the user
@@ -137,7 +145,10 @@ export interface CompleteOnboardingOptions {
    * `'95.0'` for `OK`, `'75.0'` for `WARN`, `'30.0'` for `FAIL`, `'0.0'` for any other status.
    */
   score?: { status: FakeScoreStatus, value?: string }
-  /** Where and how to POST the onboarding-status webhook. Default: no webhook is sent. */
+  /**
+   * Where and how to POST the onboarding-status webhook, this time only. Default: the account's
+   * webhook (the `webhook` option, or `setWebhook`); without one, no webhook is sent.
+   */
   webhook?: FakeWebhookTarget
 }
 
@@ -181,7 +192,12 @@ export interface WebhookDelivery {
 }
 
 export interface FakeIncode {
-  /** `http://127.0.0.1:<port>`, to use as the plugin's `apiUrl`. */
+  /**
+   * `http://127.0.0.1:<port>`, to use as the plugin's `apiUrl`. The onboarding URLs it hands out
+   * open its page `/onboarding/<interviewId>?token=…`, which plays Incode's hosted flow: the
+   * person finishes as verified (score OK) or failed (score FAIL), as `completeOnboarding` would,
+   * and the account's webhook is delivered.
+   */
   readonly url: string
   readonly apiKey: string
   readonly clientId: string
@@ -236,18 +252,29 @@ export interface FakeIncode {
   expireAdminTokens (): void
   /**
    * Finishes the session's onboarding as Incode's back end would: sets its `onboardingStatus`
-   * and `score` at once, then, when `options.webhook` is given, POSTs the onboarding-status
-   * webhook `{ interviewId, onboardingStatus, externalId, clientId, flowId }` as JSON
-   * (`externalId` is the session's `externalCustomerId`, left out when it had none; `flowId` its
-   * `configurationId`). A delivery fails on a non-2xx answer, a network error or a timeout,
-   * and is retried after `retryDelayMs` up to `attempts` deliveries in all. Resolves with every
-   * delivery in order (an empty array without a webhook). Rejects, changing nothing and sending
-   * nothing, with a RangeError for an interviewId the fake does not keep or a bad count, and a
-   * TypeError for a URL that is not http(s) or a header Node could not send. `close()` cuts a
-   * delivery short (reported with status 0) and stops the redeliveries; after `close()` it rejects.
+   * and `score` at once, then POSTs the onboarding-status webhook to `options.webhook` or, without
+   * one, to the account's webhook (the `webhook` option, or `setWebhook`) when it has one:
+   * `{ interviewId, onboardingStatus, externalId, clientId, flowId }` as JSON (`externalId` is the
+   * session's `externalCustomerId`, left out when it had none; `flowId` its `configurationId`).
+   * The onboarding page does the same when a person finishes there. A delivery fails on a
+   * non-2xx answer, a network error or a timeout, and is retried after `retryDelayMs` up to
+   * `attempts` deliveries in all. Resolves with every delivery in order (an empty array without
+   * any webhook). Rejects, changing nothing and sending nothing, with a RangeError for an
+   * interviewId the fake does not keep or a bad count, and a TypeError for a URL that is not
+   * http(s) or a header Node could not send. `close()` cuts a delivery short (reported with
+   * status 0) and stops the redeliveries; after `close()` it rejects.
    */
   completeOnboarding (interviewId: string, options?: CompleteOnboardingOptions): Promise<WebhookDelivery[]>
-  /** Forgets requests, sessions, admin tokens, faults and every count (the peak restarts at the open count). */
+  /**
+   * Sets the account's webhook from now on (undefined: none), as the `webhook` option does: for a
+   * host that knows its URL only once it listens. Throws as `completeOnboarding` rejects for a bad
+   * target (TypeError, RangeError), and then keeps the webhook it had.
+   */
+  setWebhook (target: FakeWebhookTarget | undefined): void
+  /**
+   * Forgets requests, sessions, admin tokens, faults and every count (the peak restarts at the
+   * open count). The account's webhook stays.
+   */
   reset (): void
   /**
    * Stops the server, destroys every open socket, hung ones too, and aborts webhook deliveries

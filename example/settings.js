@@ -1,0 +1,124 @@
+// The example's settings, from the environment (see .env.example): which Incode, the plugin's options
+// they set, where to listen; and a setting that is wrong, said as the variable to fix, never its value.
+import { randomBytes } from 'node:crypto'
+
+/** A setting to fix: its message names the variable and says what it must be, and never holds its value. */
+export class ConfigurationError extends Error {}
+
+/**
+ * The variable that sets each plugin option the environment feeds. `allowedOrigins[1]` is the
+ * second origin of CORS_ORIGINS.
+ * @type {Record<string, string>}
+ */
+const VARIABLE_OF_OPTION = {
+  apiUrl: 'INCODE_API_URL',
+  apiKey: 'INCODE_API_KEY',
+  configurationId: 'INCODE_FLOW_ID',
+  clientId: 'INCODE_CLIENT_ID',
+  adminToken: 'INCODE_ADMIN_TOKEN',
+  adminEmail: 'INCODE_ADMIN_EMAIL',
+  adminPassword: 'INCODE_ADMIN_PASSWORD',
+  'webhook.secretHeader.value': 'INCODE_WEBHOOK_SECRET',
+  allowedOrigins: 'CORS_ORIGINS'
+}
+const OPTION_NAMES = new RegExp(`\\b(${Object.keys(VARIABLE_OF_OPTION).join('|').replaceAll('.', '\\.')})\\b`, 'g')
+// The plugin's FST_INCODE_INVALID_OPTION message: `fastify-incode option "<name>" <what it must be>`.
+const INVALID_OPTION = /^fastify-incode option "([^"]+)" (.+)$/s
+
+/**
+ * The origins allowed to call the app from another site, from CORS_ORIGINS' comma-separated list.
+ * @param {string} list
+ */
+export function allowedOrigins (list) {
+  const origins = list.split(',').map((entry) => entry.trim()).filter(Boolean)
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigurationError(`CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`)
+    }
+  }
+  return origins
+}
+
+/**
+ * Where `npm start` listens: PORT (default 3000) on HOST (default 127.0.0.1, this machine only).
+ * @param {Record<string, string | undefined>} env
+ */
+export function listenOptions (env = process.env) {
+  const port = Number(env.PORT || 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigurationError(`PORT "${env.PORT}" is not a port number: set it to one from 0 to 65535 (0: any free port)`)
+  }
+  return { port, host: env.HOST || '127.0.0.1' }
+}
+
+/**
+ * Why the server could not listen, as the variables to change.
+ * @param {Error} err what `listen` failed with (EADDRINUSE, EADDRNOTAVAIL, EACCES …)
+ * @param {{ port: number, host: string }} where
+ */
+export function listenProblem (err, { port, host }) {
+  return new ConfigurationError(`it cannot listen on HOST ${host}, PORT ${port} (${err.message}): ` +
+    'set PORT to a free port, or HOST to an address of this machine')
+}
+
+/**
+ * How the plugin reaches Incode, the webhook's secret, and whether scores can be read: the fake's
+ * own in fake mode, real Incode's from the environment otherwise. An empty variable counts as unset.
+ * The plugin checks the values; here only which variables real Incode needs at all.
+ * @param {Record<string, string | undefined>} env
+ * @param {import('fastify-incode/testing').FakeIncode | undefined} fake
+ */
+export function incodeSettings (env, fake) {
+  const clientId = env.INCODE_CLIENT_ID || undefined
+  if (fake) {
+    return {
+      client: { apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'example-flow', clientId, adminEmail: fake.adminEmail, adminPassword: fake.adminPassword },
+      // Nobody but this process knows it, unless you set one to call the webhook yourself.
+      webhookSecret: env.INCODE_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
+      fetchScores: true
+    }
+  }
+  const missing = ['INCODE_API_URL', 'INCODE_FLOW_ID'].filter((name) => !env[name])
+  if (missing.length > 0) {
+    throw new ConfigurationError(`INCODE_API_KEY is set, so the example talks to real Incode, which needs ${missing.join(' and ')} ` +
+      `too: set ${missing.length === 1 ? 'it' : 'them'} (see example/.env.example), or unset INCODE_API_KEY to use the built-in fake Incode API`)
+  }
+  return {
+    client: {
+      apiUrl: /** @type {string} */ (env.INCODE_API_URL),
+      apiKey: /** @type {string} */ (env.INCODE_API_KEY),
+      configurationId: /** @type {string} */ (env.INCODE_FLOW_ID),
+      clientId,
+      adminToken: env.INCODE_ADMIN_TOKEN || undefined,
+      adminEmail: env.INCODE_ADMIN_EMAIL || undefined,
+      adminPassword: env.INCODE_ADMIN_PASSWORD || undefined
+    },
+    webhookSecret: env.INCODE_WEBHOOK_SECRET || undefined,
+    fetchScores: Boolean(env.INCODE_ADMIN_TOKEN || env.INCODE_ADMIN_EMAIL)
+  }
+}
+
+/**
+ * The plugin's refusal of an option the environment set (FST_INCODE_INVALID_OPTION), said as the
+ * variable to fix; any other error as it is. The plugin's messages never carry the value.
+ * @param {unknown} err
+ */
+export function configurationProblem (err) {
+  const refused = err instanceof Error ? INVALID_OPTION.exec(err.message) : null
+  if (refused === null) return err
+  const option = /** @type {string} */ (refused[1])
+  const what = /** @type {string} */ (refused[2])
+  const variable = VARIABLE_OF_OPTION[option.replace(/\[\d+\]$/, '')]
+  if (variable === undefined) return err
+  const inVariables = what.replace(OPTION_NAMES, (name) => /** @type {string} */ (VARIABLE_OF_OPTION[name]))
+  return new ConfigurationError(`${variable} (fastify-incode's option ${option}) ${inVariables}`, { cause: err })
+}
+
+/**
+ * What a failed start prints: a setting to fix in one line, with no stack trace; anything else is
+ * a bug, printed whole so its stack says where.
+ * @param {unknown} err
+ */
+export function startFailure (err) {
+  return err instanceof ConfigurationError ? `The example cannot start: ${err.message}` : err
+}

@@ -1,0 +1,43 @@
+// Finishing an onboarding as Incode's back end does: status and score at once, then the onboarding-status webhook, to the target given or to the account's own (Incode's dashboard holds one per account).
+import { Agent } from 'undici'
+import { completeSession } from './results.js'
+import type { CompleteOnboardingOptions, FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
+import { deliverWebhook, onboardingStatusEvent, resolveWebhook } from './webhooks.js'
+import type { ResolvedWebhook } from './webhooks.js'
+
+export class Onboardings {
+  readonly #clientId: string
+  #webhook: ResolvedWebhook | undefined
+  // Webhooks go out through their own agent, so close() can end them and their sockets.
+  readonly #agent = new Agent()
+  readonly #closed = new AbortController()
+
+  constructor (clientId: string, webhook: FakeWebhookTarget | undefined) {
+    this.#clientId = clientId
+    this.setWebhook(webhook)
+  }
+
+  /** The account's webhook from now on, checked before it replaces the old one; undefined: none. */
+  setWebhook (target: FakeWebhookTarget | undefined): void {
+    this.#webhook = target === undefined ? undefined : resolveWebhook(target)
+  }
+
+  /**
+   * Sets the session's status and score, then delivers the webhook to `options.webhook` (checked
+   * before anything changes: a bad one rejects) or, without one, to the account's. Resolves with
+   * every delivery, none without a webhook; with the account's webhook it never rejects.
+   */
+  async complete (session: FakeSession, options: CompleteOnboardingOptions): Promise<WebhookDelivery[]> {
+    const webhook = options.webhook === undefined ? this.#webhook : resolveWebhook(options.webhook)
+    completeSession(session, options)
+    if (webhook === undefined) return []
+    const event = onboardingStatusEvent(session, this.#clientId)
+    return await deliverWebhook(webhook, event, this.#agent, this.#closed.signal)
+  }
+
+  /** Cuts the deliveries in progress short, stops their redeliveries, and closes their sockets. */
+  async close (): Promise<void> {
+    this.#closed.abort(new Error('The fake Incode API was closed'))
+    await this.#agent.destroy()
+  }
+}
