@@ -96,11 +96,7 @@ export class IncodeClient {
       request: {
         method: 'GET',
         path: `/0/omni/onboarding-url${query}`,
-        headers: {
-          'x-incode-hardware-id': token,
-          'api-version': API_VERSION,
-          accept: 'application/json'
-        }
+        headers: sessionTokenHeaders(token)
       },
       readResult: (answer) => isObject(answer) && isHttpUrl(answer.url) ? answer.url : undefined,
       signal: options.signal,
@@ -113,12 +109,14 @@ export class IncodeClient {
    * token): its scores are final from then on. Returns where to send the person and what to do.
    */
   async getFinishStatus (token: string, options: CallOptions = {}): Promise<FinishStatusResult> {
-    return await this.#sessionRead(token, '/omni/finish-status', options, readFinishStatus)
+    // Not a read: Incode marks the session finished, scores it and sends its webhook. Sent again
+    // only when Incode provably did not see it.
+    return await this.#sessionTokenCall(token, '/omni/finish-status', options, readFinishStatus, false)
   }
 
   /** The score of the session the token belongs to (`GET /0/omni/get/score`), with that token alone. */
   async getScoreForToken (token: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#sessionRead(token, '/0/omni/get/score', options, readScore)
+    return await this.#sessionTokenCall(token, '/0/omni/get/score', options, readScore, true)
   }
 
   /**
@@ -128,7 +126,7 @@ export class IncodeClient {
   async verifyFaceAuthentication (params: FaceAuthenticationParams, options: CallOptions = {}): Promise<FaceAuthenticationResult> {
     const body = checkFaceAuthentication(params)
     checkCallOptions(options)
-    return await this.#withAdminToken(async (adminToken) => await this.#transport.call({
+    return await this.#withAdminToken(options, async (adminToken, budget) => await this.#transport.call({
       request: {
         method: 'POST',
         path: '/omni/authentication/verify',
@@ -138,25 +136,28 @@ export class IncodeClient {
       readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
       signal: options.signal,
       keepWhenSent: false,
-      // A check creates nothing.
-      idempotent: true
+      // Not sent again once Incode may have seen it: a face log-in's transaction is checked once.
+      idempotent: false,
+      budget
     }))
   }
 
-  /** A read authorised by a session token: safe to send again. */
-  async #sessionRead<T> (token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
+  /** A GET authorised by the session token alone, as the browser's own calls are: no API key. */
+  async #sessionTokenCall<T> (
+    token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined, idempotent: boolean
+  ): Promise<T> {
     checkToken(token)
     checkCallOptions(options)
     return await this.#transport.call({
       request: {
         method: 'GET',
         path,
-        headers: this.#tokenHeaders(token)
+        headers: sessionTokenHeaders(token)
       },
       readResult,
       signal: options.signal,
       keepWhenSent: false,
-      idempotent: true
+      idempotent
     })
   }
 
@@ -178,31 +179,30 @@ export class IncodeClient {
   async #adminRead<T> (path: string, interviewId: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
     checkInterviewId(interviewId)
     checkCallOptions(options)
-    return await this.#withAdminToken(async (token) => await this.#transport.call({
+    return await this.#withAdminToken(options, async (token, budget) => await this.#transport.call({
       request: { method: 'GET', path: `${path}?id=${encodeURIComponent(interviewId)}`, headers: this.#tokenHeaders(token) },
       readResult,
       signal: options.signal,
       keepWhenSent: false,
-      idempotent: true
+      idempotent: true,
+      budget
     }))
   }
 
-  /** Runs `call` with the admin token; a 401 renews the token (when it can) and runs it once more. */
-  async #withAdminToken<T> (call: (token: string) => Promise<T>): Promise<T> {
-    const attempt = async (): Promise<T> => {
-      const token = await this.#adminToken.get()
-      try {
-        return await call(token)
-      } catch (err) {
-        if (isRefusedToken(err)) this.#adminToken.refused(token)
-        throw err
-      }
-    }
+  /**
+   * Runs `call` with the admin token, all under one deadline: the wait for a log-in, the call, and
+   * after a 401 the renewal and the call once more. A renewed token Incode refuses too is the
+   * call's error, and stays: Incode refusing every token is no reason for more log-ins.
+   */
+  async #withAdminToken<T> (options: CallOptions, call: (token: string, budget: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeout
+    const wait = { deadline, signal: options.signal }
+    const token = await this.#adminToken.get(wait)
     try {
-      return await attempt()
+      return await call(token, deadline - Date.now())
     } catch (err) {
       if (!(isRefusedToken(err) && this.#adminToken.renewable)) throw err
-      return await attempt()
+      return await call(await this.#adminToken.renew(token, wait), deadline - Date.now())
     }
   }
 
@@ -211,7 +211,7 @@ export class IncodeClient {
     return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'content-type': 'application/json', accept: 'application/json' }
   }
 
-  /** The headers of a call made with a token (the session's or the admin's) and the API key. */
+  /** The headers of a call made with the admin token and the API key. */
   #tokenHeaders (token: string): Record<string, string> {
     return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
   }
@@ -238,6 +238,11 @@ export class IncodeClient {
   async close (): Promise<void> {
     await this.#transport.close()
   }
+}
+
+/** The headers of a call the session token alone authorises (Incode's `/0/…` family, finish-status). */
+function sessionTokenHeaders (token: string): Record<string, string> {
+  return { 'x-incode-hardware-id': token, 'api-version': API_VERSION, accept: 'application/json' }
 }
 
 // What goes on into a header, the hook, a log line and the browser must be what it claims; the

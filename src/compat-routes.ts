@@ -2,12 +2,11 @@
 // same session start, hook, limit and errors as the POST routes. GET and text/plain are what any
 // other site's page can send with a user's cookies and no CORS preflight, so a browser's
 // request from another origin is refused before anything runs.
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
-import { UnknownUniqueIdError } from './errors.js'
+import { ReadRateLimitedError, UnknownUniqueIdError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
 import { readStartedSession } from './params.js'
@@ -26,7 +25,29 @@ import {
   StartQuery
 } from './schemas.js'
 import { disconnectSignal, type CallIncode, type StartRecordedSession } from './session-starter.js'
-import type { ResumedSession } from './types.js'
+import { newResumeId, resumeIdIssuedAt } from './resume-id.js'
+import type { HostCallbackContext, ResumedSession, ResumeSessionContext } from './types.js'
+
+// Instances' clocks may disagree by this much: an id a little from the future is still theirs.
+const CLOCK_DRIFT_MS = 60_000
+
+/** What `resumeSession` gets besides the id and the request: the signal, and when the id was issued. */
+class ResumeContext implements ResumeSessionContext {
+  readonly #context: HostCallbackContext
+  readonly issuedAt: Date | undefined
+
+  constructor (context: HostCallbackContext, issuedAt: Date | undefined) {
+    this.#context = context
+    this.issuedAt = issuedAt
+  }
+
+  get signal (): AbortSignal {
+    return this.#context.signal
+  }
+}
+
+// As the session routes': a token and two ids fit in far less.
+const BODY_LIMIT = 16 * 1024
 
 export interface CompatRoutesOptions {
   client: IncodeClient
@@ -51,16 +72,23 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
 
   const refuseCrossSite = refuseCrossOrigin(settings.allowedOrigins, false)
 
-  /** The host's hooks after the cross-site check; `creates`: counted by the session limit. */
+  const { compatReadRateLimit } = settings
+  // Each reading route counts on its own (a child store per route), in the session limit's store.
+  const readLimit = compatReadRateLimit === false
+    ? false as const
+    : { ...compatReadRateLimit, errorResponseBuilder: () => new ReadRateLimitedError() }
+
+  /** The host's hooks after the cross-site check; `creates`: counted by the session limit, else by the read limit. */
   const shared = (creates: boolean) => ({
     onRequest: [refuseCrossSite, routeOptions.onRequest ?? []].flat(),
     preHandler: [routeOptions.preHandler ?? []].flat(),
-    config: { ...routeOptions.config, ...(creates ? {} : { rateLimit: false as const }) },
+    config: { ...routeOptions.config, ...(creates ? {} : { rateLimit: readLimit }) },
     ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })
   })
 
   fastify.get('/start', {
     ...shared(true),
+    logSerializers: { req: requestWithoutResumeId },
     schema: {
       operationId: 'incodeCompatStart',
       tags: settings.tags,
@@ -76,15 +104,20 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       request.log.info({ interviewId }, 'Incode session resumed')
       return { token, interviewId, uniqueId: given, uuid: given }
     }
-    const uniqueId = randomUUID()
+    const uniqueId = newResumeId()
     const { token, interviewId } = await startRecordedSession(request, { route: 'start', uniqueId }, disconnectSignal(reply))
     return { token, interviewId, uniqueId, uuid: uniqueId }
   })
 
   async function resume (request: FastifyRequest, uniqueId: string): Promise<ResumedSession> {
-    const { resumeSession } = settings
+    const { resumeSession, resumeMaxAge } = settings
     if (resumeSession === undefined) throw new UnknownUniqueIdError()
-    const stored: unknown = await callbacks.run('resumeSession', (context) => resumeSession.call(owner, uniqueId, request, context))
+    const issuedAt = resumeIdIssuedAt(uniqueId)
+    // Too old, or from the future beyond a clock's drift: refused before the host is asked.
+    const age = issuedAt === undefined ? 0 : Date.now() - issuedAt.getTime()
+    if (age > resumeMaxAge || age < -CLOCK_DRIFT_MS) throw new UnknownUniqueIdError()
+    const stored: unknown = await callbacks.run('resumeSession',
+      (context) => resumeSession.call(owner, uniqueId, request, new ResumeContext(context, issuedAt)))
     if (stored === undefined || stored === null) throw new UnknownUniqueIdError()
     const session = readStartedSession(stored)
     if (session === undefined) throw new TypeError('The resumeSession option must resolve to { token, interviewId } or undefined')
@@ -109,13 +142,14 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
 
   fastify.post('/finish', {
     ...shared(false),
+    bodyLimit: BODY_LIMIT,
     schema: {
       operationId: 'incodeCompatFinish',
       tags: settings.tags,
       summary: 'Tell Incode the person finished the flow (finish-status), as Incode\'s sample front ends ask',
       querystring: NoQuerystring,
       body: FinishBody,
-      response: { 200: FinishAnswer, ...errorResponses([400, 403, 413, 502, 503, 504]) }
+      response: { 200: FinishAnswer, ...errorResponses([400, 403, 413, 429, 502, 503, 504], { reads: true }) }
     }
   }, async (request) => {
     const { redirectionUrl, action } = await callIncode(request, 'finish-status', undefined,
@@ -131,7 +165,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       summary: 'The score of the session whose token the caller holds, as Incode\'s sample front ends ask',
       headers: FetchScoreHeaders,
       querystring: FetchScoreQuery,
-      response: { 200: FetchScoreAnswer, ...errorResponses([400, 403, 502, 503, 504]) }
+      response: { 200: FetchScoreAnswer, ...errorResponses([400, 403, 429, 502, 503, 504], { reads: true }) }
     }
   }, async (request) => {
     // The token names the session: a caller sees only the score of a session it holds.
@@ -143,18 +177,33 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   if (settings.faceAuthentication) {
     fastify.post('/auth', {
       ...shared(false),
+      bodyLimit: BODY_LIMIT,
       schema: {
         operationId: 'incodeCompatAuth',
         tags: settings.tags,
         summary: 'Verify a face log-in made with the Web SDK, as Incode\'s sample front ends ask',
         querystring: NoQuerystring,
         body: AuthBody,
-        response: { 200: AuthAnswer, ...errorResponses([400, 403, 413, 502, 503, 504]) }
+        response: { 200: AuthAnswer, ...errorResponses([400, 403, 413, 429, 502, 503, 504], { reads: true }) }
       }
     }, async (request) => {
       const { verified } = await callIncode(request, 'authentication-verify', undefined,
         client.verifyFaceAuthentication(request.body))
       return { verified }
     })
+  }
+}
+
+/**
+ * Fastify's request log line (its default fields), with the value of `?uniqueId=` or `?uuid=`
+ * hidden: whoever holds it resumes the session, token and all.
+ */
+function requestWithoutResumeId (request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url.replace(/([?&](?:uniqueId|uuid)=)[^&#]*/gi, '$1[redacted]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort
   }
 }

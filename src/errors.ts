@@ -45,10 +45,10 @@ function incodeError<C extends string, S extends number, A extends unknown[] = [
 }
 
 /** An error class of a failed Incode call, with IncodeCallError as its base. */
-function callError<C extends string, S extends number> (code: C, message: string, statusCode: S):
-IncodeErrorClass<IncodeCallError & IncodeError<C, S>> {
+function callError<C extends string, S extends number, A extends unknown[] = [options?: { cause?: unknown }]> (code: C, message: string, statusCode: S):
+IncodeErrorClass<IncodeCallError & IncodeError<C, S>, A> {
   return incodeError(code, message, statusCode, IncodeCallError as unknown as ErrorConstructor) as
-    unknown as IncodeErrorClass<IncodeCallError & IncodeError<C, S>>
+    unknown as IncodeErrorClass<IncodeCallError & IncodeError<C, S>, A>
 }
 
 export const InvalidOptionError = incodeError<'FST_INCODE_INVALID_OPTION', 500, [string, string]>(
@@ -68,8 +68,11 @@ export const RedirectTooLongError = incodeError(
 export const RateLimitedError = incodeError(
   'FST_INCODE_RATE_LIMITED', 'Too many verification sessions were started; retry later', 429)
 
+export const ReadRateLimitedError = incodeError(
+  'FST_INCODE_READ_RATE_LIMITED', 'Too many requests; retry later', 429)
+
 export const RateLimitUnavailableError = incodeError(
-  'FST_INCODE_RATE_LIMIT_UNAVAILABLE', 'Verification sessions cannot be started right now; retry later', 503)
+  'FST_INCODE_RATE_LIMIT_UNAVAILABLE', 'The rate limit cannot be checked right now; retry later', 503)
 
 export const UpstreamRejectedError = callError(
   'FST_INCODE_UPSTREAM_REJECTED', 'The identity verification service rejected the request', 502)
@@ -91,14 +94,19 @@ export const UpstreamTimeoutError = callError(
 export const CallNotSentError = callError(
   'FST_INCODE_CALL_NOT_SENT', 'The identity verification service could not be called in time; retry later', 503)
 
-export const AdminLoginFailedError = callError(
-  'FST_INCODE_ADMIN_LOGIN_FAILED', 'The identity verification service refused the administrator log-in', 502)
+// The number is how long the client waits before it logs in again (repeated failures could lock
+// the admin account).
+export const AdminLoginFailedError = callError<'FST_INCODE_ADMIN_LOGIN_FAILED', 502, [seconds: number, options?: { cause?: unknown }]>(
+  'FST_INCODE_ADMIN_LOGIN_FAILED', 'The administrator log-in to the identity verification service failed; no new log-in for %s s', 502)
 
 export const WebhookUnauthorizedError = incodeError(
   'FST_INCODE_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook credentials', 401)
 
 export const WebhookNotProcessedError = incodeError(
   'FST_INCODE_WEBHOOK_NOT_PROCESSED', 'The webhook could not be processed; deliver it again', 500)
+
+export const WebhookBodyTooDeepError = incodeError(
+  'FST_INCODE_WEBHOOK_BODY_TOO_DEEP', 'The webhook body is nested more than 32 levels deep', 400)
 
 export const WebhookRateLimitedError = incodeError(
   'FST_INCODE_WEBHOOK_RATE_LIMITED', 'Too many webhook requests; retry later', 429)

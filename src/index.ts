@@ -18,6 +18,7 @@ export {
   isIncodeCallError,
   RateLimitedError,
   RateLimitUnavailableError,
+  ReadRateLimitedError,
   RedirectNotAllowedError,
   RedirectTooLongError,
   SessionNotRecordedError,
@@ -27,6 +28,7 @@ export {
   UpstreamTimeoutError,
   UnknownUniqueIdError,
   UpstreamUnreachableError,
+  WebhookBodyTooDeepError,
   WebhookNotProcessedError,
   WebhookRateLimitedError,
   WebhookUnauthorizedError
@@ -40,6 +42,7 @@ export type {
   FinishStatusResult,
   HostCallbackContext,
   IncodeClientOptions,
+  IncodeCompatRoutesOptions,
   IncodeRateLimitOptions,
   IncodeRouteOptions,
   IncodeScore,
@@ -52,6 +55,7 @@ export type {
   OnWebhook,
   ResumedSession,
   ResumeSession,
+  ResumeSessionContext,
   StartSessionOptions,
   StartSessionParams,
   StartSessionResult

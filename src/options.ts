@@ -50,7 +50,11 @@ export interface RouteSettings {
   /** OpenAPI tags of every route. */
   tags: string[]
   compatRoutes: boolean
+  /** The compat routes that read with a session token (`/finish`, `/fetch-score`, `/auth`): their own limit. */
+  compatReadRateLimit: false | { max: number, timeWindow: number }
   resumeSession: ResumeSession | undefined
+  /** In ms: how long a uniqueId resumes its session. */
+  resumeMaxAge: number
   /** Origins (`scheme://host[:port]`) besides the app's own. */
   allowedOrigins: Set<string>
   /** Whether the client has an admin token (or credentials), which face log-in needs. */
@@ -74,9 +78,13 @@ export interface PluginSettings {
   routePrefix: string
 }
 
-const RATE_LIMIT_DEFAULTS = { max: 10, timeWindow: '1 minute', storeTimeout: 1000 }
-// Incode delivers one webhook per status change and one token request before each: generous.
-const WEBHOOK_RATE_LIMIT_DEFAULTS = { max: 300, timeWindow: '1 minute', storeTimeout: 1000 }
+export const DEFAULT_STORE_TIMEOUT = 1000
+const RATE_LIMIT_DEFAULTS = { max: 10, timeWindow: '1 minute', storeTimeout: DEFAULT_STORE_TIMEOUT }
+// Only Incode's authenticated calls count: one webhook per status change, and with OAuth2 a token
+// request before each, so 1200 a minute is 600 events from one address.
+const WEBHOOK_RATE_LIMIT_DEFAULTS = { max: 1200, timeWindow: '1 minute', storeTimeout: DEFAULT_STORE_TIMEOUT }
+// A front end calls each once or twice per session; a forged token costs an Incode call each.
+const COMPAT_READ_RATE_LIMIT_DEFAULTS = { max: 60, timeWindow: 60_000 }
 const MIN_SECRET_LENGTH = 32
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/
 const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/
@@ -105,8 +113,10 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     rateLimit: checkRateLimit(options.rateLimit),
     routeOptions: checkRouteOptions(options.routeOptions),
     tags: options.routeOptions?.tags ?? ['incode'],
-    compatRoutes: optionalBoolean('compatRoutes', options.compatRoutes, false),
+    compatRoutes: options.compatRoutes !== undefined && options.compatRoutes !== false,
+    compatReadRateLimit: checkCompatRoutes(options.compatRoutes),
     resumeSession: optionalFunction<ResumeSession>('resumeSession', options.resumeSession),
+    resumeMaxAge: optionalInteger('resumeMaxAge', options.resumeMaxAge, 60 * 60 * 1000, 1),
     allowedOrigins: checkAllowedOrigins(options.allowedOrigins),
     faceAuthentication: options.adminToken !== undefined || options.adminEmail !== undefined
   }
@@ -243,6 +253,32 @@ function checkRateLimit (value: unknown, name = 'rateLimit', defaults = RATE_LIM
   return { ...defaults, ...value, storeTimeout }
 }
 
+/** `true`, or `{ readRateLimit }`: the limit of the compat routes that read with a session token. */
+function checkCompatRoutes (value: unknown): RouteSettings['compatReadRateLimit'] {
+  if (value === undefined || typeof value === 'boolean') return { ...COMPAT_READ_RATE_LIMIT_DEFAULTS }
+  if (!isObject(value)) throw new InvalidOptionError('compatRoutes', 'must be a boolean or { readRateLimit }')
+  for (const key of Object.keys(value)) {
+    if (key !== 'readRateLimit') throw new InvalidOptionError(`compatRoutes.${key}`, 'is not supported; use readRateLimit')
+  }
+  const limit = value.readRateLimit
+  if (limit === false) return false
+  if (limit === undefined) return { ...COMPAT_READ_RATE_LIMIT_DEFAULTS }
+  if (!isObject(limit)) throw new InvalidOptionError('compatRoutes.readRateLimit', 'must be false or { max, timeWindow }')
+  for (const key of Object.keys(limit)) {
+    if (key !== 'max' && key !== 'timeWindow') {
+      throw new InvalidOptionError(`compatRoutes.readRateLimit.${key}`, 'is not supported: the store and the key are the rateLimit option\'s')
+    }
+  }
+  const timeWindow = typeof limit.timeWindow === 'string' ? parseDuration(limit.timeWindow) ?? 0 : limit.timeWindow
+  if (timeWindow !== undefined && !(typeof timeWindow === 'number' && Number.isSafeInteger(timeWindow) && timeWindow > 0)) {
+    throw new InvalidOptionError('compatRoutes.readRateLimit.timeWindow', 'must be a positive whole number of ms or a duration such as "1 minute"')
+  }
+  return {
+    max: optionalInteger('compatRoutes.readRateLimit.max', limit.max, COMPAT_READ_RATE_LIMIT_DEFAULTS.max, 0),
+    timeWindow: timeWindow ?? COMPAT_READ_RATE_LIMIT_DEFAULTS.timeWindow
+  }
+}
+
 function checkRouteOptions (value: unknown): IncodeRouteOptions {
   if (value === undefined) return {}
   if (!isObject(value)) throw new InvalidOptionError('routeOptions', 'must be an object')
@@ -310,8 +346,8 @@ function checkSecretHeader (value: unknown): WebhookSettings['secretHeader'] {
 function checkOAuth (value: unknown): WebhookSettings['oauth'] {
   if (!isObject(value)) throw new InvalidOptionError('webhook.oauth', 'must be { clientId, clientSecret, tokenTtlSeconds? }')
   return {
-    clientId: requireString('webhook.oauth.clientId', value.clientId),
-    clientSecret: checkSecret('webhook.oauth.clientSecret', value.clientSecret),
+    clientId: checkClientId(value.clientId),
+    clientSecret: checkClientSecret(value.clientSecret),
     tokenTtlSeconds: optionalInteger('webhook.oauth.tokenTtlSeconds', value.tokenTtlSeconds, 3600, 1)
   }
 }
@@ -320,6 +356,26 @@ function checkOAuth (value: unknown): WebhookSettings['oauth'] {
 function checkSecret (name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || !HEADER_VALUE.test(value)) {
     throw new InvalidOptionError(name, `must be at least ${MIN_SECRET_LENGTH} printable ASCII characters`)
+  }
+  return value
+}
+
+/** HTTP Basic splits `id:secret` at the first colon, so the id can hold none. */
+function checkClientId (value: unknown): string {
+  const id = requireString('webhook.oauth.clientId', value)
+  if (id.includes(':') || /[\p{Cc}]/u.test(id)) {
+    throw new InvalidOptionError('webhook.oauth.clientId', 'must not contain a colon or a control character')
+  }
+  return id
+}
+
+/**
+ * The OAuth2 client secret: long enough not to be guessed. It travels base64-encoded in
+ * `Authorization: Basic`, or form-encoded, so any character but a control one will do.
+ */
+function checkClientSecret (value: unknown): string {
+  if (typeof value !== 'string' || [...value].length < MIN_SECRET_LENGTH || /[\p{Cc}]/u.test(value)) {
+    throw new InvalidOptionError('webhook.oauth.clientSecret', `must be at least ${MIN_SECRET_LENGTH} characters, none of them a control character`)
   }
   return value
 }

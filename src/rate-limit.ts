@@ -27,18 +27,20 @@ interface StoreParams extends FastifyRateLimitOptions {
 class StoreHealth {
   #down = false
 
-  constructor (readonly log: FastifyBaseLogger, readonly failOpen: boolean) {}
+  /** `routes`: what the limit serves, as the lines name it ("the session routes"). */
+  constructor (readonly log: FastifyBaseLogger, readonly failOpen: boolean, readonly routes: string) {}
 
   failed (cause: unknown): void {
     if (this.#down) return
     this.#down = true
-    this.log.warn({ err: cause }, `The rate-limit store is unavailable: session creation fails ${this.failOpen ? 'open (not limited)' : 'closed (503)'} until it is back`)
+    this.log.warn({ err: cause },
+      `The rate-limit store of ${this.routes} is unavailable: they fail ${this.failOpen ? 'open (not limited)' : 'closed (503)'} until it is back`)
   }
 
   succeeded (): void {
     if (!this.#down) return
     this.#down = false
-    this.log.info('The rate-limit store is back: session creation is limited again')
+    this.log.info(`The rate-limit store of ${this.routes} is back: they are limited again`)
   }
 }
 
@@ -124,14 +126,20 @@ class GuardedStore implements FastifyRateLimitStore {
 }
 
 /**
- * The `@fastify/rate-limit` settings of one limit: the session-creating routes' (the defaults), or
- * the webhook routes' (`hook: 'onRequest'` and their own `LimitedError`).
+ * The `@fastify/rate-limit` settings of one limit: the session routes' (the defaults, which also
+ * serves the compat routes' read limit), or the webhook routes' (their own `LimitedError`).
  */
 export function rateLimitSettings (
   options: CheckedRateLimitOptions,
   log: FastifyBaseLogger,
   callbacks: HostCallbacks,
-  { hook = 'preHandler', LimitedError = RateLimitedError }: { hook?: 'onRequest' | 'preHandler', LimitedError?: IncodeErrorClass<Error> } = {}
+  { LimitedError = RateLimitedError, global = true, routes = 'the session routes' }: {
+    LimitedError?: IncodeErrorClass<Error>
+    /** `false`: only the routes whose `config.rateLimit` asks for a limit are limited. */
+    global?: boolean
+    /** What the limit serves, as its log lines name it. */
+    routes?: string
+  } = {}
 ): RateLimitPluginOptions {
   const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
   // @fastify/rate-limit awaits these per request: each gets the host-callback deadline, but not
@@ -142,7 +150,7 @@ export function rateLimitSettings (
       Object.assign(rest, { [name]: async (...args: unknown[]) => await callbacks.run(name, () => (callback as (...a: unknown[]) => unknown)(...args)) })
     }
   }
-  const health = new StoreHealth(log, rest.skipOnError === true)
+  const health = new StoreHealth(log, rest.skipOnError === true, routes)
   const connection = new RedisConnection(CustomStore === undefined ? redis as RedisLike | undefined : undefined)
   const Store = class {
     constructor (params: FastifyRateLimitOptions) {
@@ -158,14 +166,12 @@ export function rateLimitSettings (
   return {
     ...rest,
     store: Store,
-    global: true,
+    global,
     // @fastify/rate-limit appends its hook to the route's own hooks of that name (addRouteRateHook),
-    // so a request those hooks refuse is not counted. Session routes: preHandler, after the host's
-    // preHandler hooks, so a keyGenerator can use what its auth found. The webhook routes:
-    // onRequest, before the body is read; on POST /webhook that is after its credential check, so
-    // requests with wrong credentials are refused without being counted. The token route checks
-    // its client credentials in its handler: there, failed guesses count.
-    hook,
+    // so a request those hooks refuse is not counted. Both limits use preHandler: the session
+    // routes' after the host's preHandler hooks, so a keyGenerator can use what its auth found; the
+    // webhook routes' after their credential checks, so only Incode's own calls are counted.
+    hook: 'preHandler',
     errorResponseBuilder: () => new LimitedError()
   }
 }

@@ -14,7 +14,7 @@ import { refuseCrossOrigin } from './cross-site.js'
 import { sendIncodeError } from './error-handler.js'
 import { hostCallbacksOf } from './host-callback.js'
 import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
-import type { RouteSettings } from './options.js'
+import { DEFAULT_STORE_TIMEOUT, type RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { disconnectSignal, incodeCallLogger, sessionStarter } from './session-starter.js'
 import { incodeCompatRoutes } from './compat-routes.js'
@@ -63,7 +63,13 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   })
   fastify.setErrorHandler(sendIncodeError)
   const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
-  if (settings.rateLimit !== false) await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks))
+  // One registration serves the session limit and the compat read routes' own (their route config
+  // asks for it), so both share the store: Redis, when the host gives one.
+  const readRateLimit = settings.compatRoutes ? settings.compatReadRateLimit : false
+  if (settings.rateLimit !== false || readRateLimit !== false) {
+    await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit === false ? { storeTimeout: DEFAULT_STORE_TIMEOUT } : settings.rateLimit,
+      fastify.log, callbacks, { global: settings.rateLimit !== false }))
+  }
 
   const callIncode = incodeCallLogger(client)
   const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks, callIncode)

@@ -79,28 +79,33 @@ const RATE_LIMIT_HEADERS = {
   'x-ratelimit-reset': { type: 'integer', description: 'Seconds until the window resets.' }
 }
 
+// The compat routes that read with a session token have their own limit, and their own 429.
+const READ_LIMIT_EXAMPLE: [code: string, error: string, message: string] = ['FST_INCODE_READ_RATE_LIMITED', 'Too Many Requests', 'Too many requests; retry later']
+const READ_LIMIT_DESCRIPTION = 'Too many calls with session tokens (`FST_INCODE_READ_RATE_LIMITED`); `retry-after` says when to come back.'
+
 /**
  * Fastify's error shape. Documentation only: the fields are optional and others pass, because
  * errors that are not the plugin's own (validation, the host's hooks) are answered by the host's
  * error handler, in whatever shape it chose.
  */
-function errorResponse (status: number): TSchema {
-  const [code, error, message] = ERROR_EXAMPLES[status] as [string, string, string]
+function errorResponse (status: number, reads: boolean): TSchema {
+  const readLimit = reads && status === 429
+  const [code, error, message] = readLimit ? READ_LIMIT_EXAMPLE : ERROR_EXAMPLES[status] as [string, string, string]
   return Type.Object({
     statusCode: Type.Optional(Type.Integer({ examples: [status] })),
     code: Type.Optional(Type.String({ examples: [code] })),
     error: Type.Optional(Type.String({ examples: [error] })),
     message: Type.Optional(Type.String({ examples: [message] }))
   }, {
-    description: ERROR_DESCRIPTIONS[status],
+    description: readLimit ? READ_LIMIT_DESCRIPTION : ERROR_DESCRIPTIONS[status],
     additionalProperties: true,
     ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {})
   })
 }
 
-/** The error answers of a route, by status. */
-export function errorResponses (statuses: number[] = [400, 413, 415, 429, 500, 502, 503, 504]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, errorResponse(status)]))
+/** The error answers of a route, by status; `reads`: a compat route that reads with a session token. */
+export function errorResponses (statuses: number[] = [400, 413, 415, 429, 500, 502, 503, 504], { reads = false } = {}): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorResponse(status, reads)]))
 }
 
 // The webhook's body as Incode sends it: the two keys it documents as mandatory, three optional
@@ -130,9 +135,10 @@ export const OAuthError = Type.Object({
 }, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })
 
 // Incode's sample front ends (SPEC §10): the shapes they send and read.
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
+// A UUID v7 as the plugin issues them, or a v4 as it issued them before.
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[47][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 const sessionToken = Type.String({ pattern: TOKEN.source, description: 'The session token the front end holds.' })
-const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v4 naming a stored session.', examples: ['0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10'] })
+const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v7 naming a stored session (a v4 of earlier versions too).', examples: ['019ae2c4-5b7e-7c3a-9f1e-2b6d4a8c0e13'] })
 
 export const StartQuery = Type.Object({
   uniqueId: Type.Optional(uniqueId),

@@ -100,8 +100,9 @@ export function incodeCallLogger (client: IncodeClient): CallIncode {
       return await sent
     } catch (err) {
       if (isIncodeCallError(err)) {
-        // Incode refusing the call usually means a wrong key or flow id: an operator must act.
-        const level = err instanceof UpstreamRejectedError ? 'error' : 'warn'
+        // Incode refusing the call usually means a wrong key or flow id: an operator must act. A
+        // token the caller brought being refused is the caller's doing (a forged one, say).
+        const level = isCallerTokenRefused(call, err) ? 'info' : err instanceof UpstreamRejectedError ? 'error' : 'warn'
         const cause = networkCause(err)
         request.log[level]({
           code: err.code,
@@ -126,9 +127,17 @@ function networkCause (err: IncodeCallError): unknown {
   return cause
 }
 
+// The calls the compat routes make with the session token their caller sent.
+const CALLER_TOKEN_CALLS = new Set(['finish-status', 'score'])
+
+function isCallerTokenRefused (call: string, err: IncodeCallError): boolean {
+  return CALLER_TOKEN_CALLS.has(call) && err instanceof UpstreamRejectedError && err.upstreamStatus === 401
+}
+
 /** What a refusal usually means, for the operator reading the line. */
 function hint (call: string, err: IncodeCallError): string {
   if (!(err instanceof UpstreamRejectedError)) return ''
+  if (isCallerTokenRefused(call, err)) return ': Incode refused the session token the caller sent (401)'
   if (err.upstreamStatus === 403) return ': Incode refused the API key (403); check the apiKey option'
   if (err.upstreamStatus === 400 && call === 'start') return ': Incode refused the parameters (400); check the configurationId option (the flow id)'
   return ''

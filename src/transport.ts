@@ -42,6 +42,8 @@ export interface CallPlan<T> {
   onLate?: ((value: T) => unknown) | undefined
   /** `onLate` bounds its own work (the routes' recording, under `hookTimeout`): no limit of the transport's. */
   onLateBounded?: boolean
+  /** What is left of a deadline the caller started earlier (a read that first waited for its admin token), in ms. Default `timeout`. */
+  budget?: number
 }
 
 export interface TransportSettings {
@@ -130,6 +132,8 @@ class Call<T> implements AbortListener {
   readonly #reject: (reason: unknown) => void
   readonly #runInBackground: (finished: Promise<void>) => void
   #started = 0
+  /** The call's whole deadline, in ms from its start. */
+  readonly #budget: number
   #attempts = 0
   #exchange: Exchange | undefined
   #lastError: IncodeCallError | undefined
@@ -151,6 +155,7 @@ class Call<T> implements AbortListener {
     this.#resolve = resolve
     this.#reject = reject
     this.#runInBackground = runInBackground
+    this.#budget = Math.min(plan.budget ?? settings.timeout, settings.timeout)
   }
 
   start (): void {
@@ -169,7 +174,7 @@ class Call<T> implements AbortListener {
     this.#backoff = undefined
     // Armed per attempt, for what is left of the budget: a backoff is never cut by the deadline
     // (it starts only if it ends in time), so the deadline always finds a request under way.
-    this.#deadline = setTimeout(() => this.#onDeadline(), this.#settings.timeout - (Date.now() - this.#started))
+    this.#deadline = setTimeout(() => this.#onDeadline(), this.#budget - (Date.now() - this.#started))
     const attempt = ++this.#attempts
     const { origin, basePath, dispatcher } = this.#settings
     const { method, path, headers, body } = this.#plan.request
@@ -190,7 +195,7 @@ class Call<T> implements AbortListener {
     this.#lastError = attempt.error
     const backoff = BACKOFF_BASE_MS * 2 ** (this.#attempts - 1) * (0.5 + Math.random() / 2)
     if (!attempt.retryable || this.#attempts > this.#settings.retries ||
-        Date.now() - this.#started + backoff >= this.#settings.timeout) {
+        Date.now() - this.#started + backoff >= this.#budget) {
       this.#answer(attempt.error)
       return
     }

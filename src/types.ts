@@ -15,9 +15,9 @@ export interface IncodeClientOptions {
   /** Incode API base, e.g. `https://demo-api.incodesmile.com`; a trailing `/` or `/0` is dropped. */
   apiUrl: string
   /**
-   * Incode API key, sent as `x-api-key` on every call but `getOnboardingUrl` (which the session
-   * token alone authorises): `startSession`, the session-token reads, the admin-token calls, and
-   * the admin log-in.
+   * Incode API key, sent as `x-api-key` on the calls that need it: `startSession`, the admin
+   * log-in and the admin-token calls. The session-token calls (`getOnboardingUrl`,
+   * `getFinishStatus`, `getScoreForToken`) go without it, as the browser's own do.
    */
   apiKey: string
   /** Flow id sent as `configurationId` on every `/omni/start`. */
@@ -148,8 +148,9 @@ export interface IncodeSession {
   /** The route that started it: `start` is the compat routes' `GET /start`. */
   route: 'sessions' | 'onboarding-url' | 'start'
   /**
-   * Only from `GET /start` (compat routes): a fresh UUID v4 the front end passes to another
-   * device to resume this session. Store it with the token and interviewId for `resumeSession`.
+   * Only from `GET /start` (compat routes): a fresh UUID v7 (its first bits the time it was
+   * issued) the front end passes to another device to resume this session. Store it with the
+   * token and interviewId for `resumeSession`.
    */
   uniqueId?: string
   /**
@@ -220,11 +221,17 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   /**
    * Also serve the paths Incode's sample front ends call (`GET /start`, `GET /onboarding-url`,
    * `POST /finish`, `GET /fetch-score`, `POST /auth`), with the same hook, limit and errors.
+   * `true`, or `{ readRateLimit }` to set the limit of the three that read with a session token.
    * Default `false`.
    */
-  compatRoutes?: boolean
+  compatRoutes?: boolean | IncodeCompatRoutesOptions
   /** Looks up a session by the `uniqueId` `onSessionCreated` received, for `GET /start?uniqueId=`. */
   resumeSession?: ResumeSession
+  /**
+   * How long a uniqueId may resume its session, in ms from when it was issued: an older one is a
+   * 400 and never reaches `resumeSession`. Default 3 600 000 (one hour).
+   */
+  resumeMaxAge?: number
   /**
    * Origins besides the app's own (`https://app.example.com`) whose pages may call the session
    * routes and the compat routes. From any other origin, a browser's request is refused: to the
@@ -233,10 +240,32 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   allowedOrigins?: string[]
 }
 
-/** The session stored under `uniqueId`, or `undefined` when there is none. */
+export interface IncodeCompatRoutesOptions {
+  /**
+   * The limit of `POST /finish`, `GET /fetch-score` and `POST /auth`, each on its own, per key of
+   * the `rateLimit` option (the client IP by default), in its store: every call with a token
+   * costs an Incode call, a forged one too. Default `{ max: 60, timeWindow: '1 minute' }`;
+   * `false` turns it off.
+   */
+  readRateLimit?: false | { max?: number, timeWindow?: number | string }
+}
+
+/**
+ * The session stored under `uniqueId`, or `undefined` when there is none (or when you refuse to
+ * hand it out: too old for your taste, or `request` is not the person's). Whoever holds the
+ * uniqueId gets the session's token from here.
+ */
 export type ResumeSession = (
-  this: FastifyInstance, uniqueId: string, request: FastifyRequest, context: HostCallbackContext
+  this: FastifyInstance, uniqueId: string, request: FastifyRequest, context: ResumeSessionContext
 ) => ResumedSession | undefined | Promise<ResumedSession | undefined>
+
+export interface ResumeSessionContext extends HostCallbackContext {
+  /**
+   * When the plugin issued the uniqueId (its time is in it: a UUID v7). Ids older than
+   * `resumeMaxAge` never reach you. `undefined` for a UUID v4 that an earlier version issued.
+   */
+  readonly issuedAt: Date | undefined
+}
 
 export interface ResumedSession {
   token: string

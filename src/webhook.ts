@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { describeError, sendIncodeError } from './error-handler.js'
-import { WebhookNotProcessedError, WebhookRateLimitedError, WebhookUnauthorizedError } from './errors.js'
+import { WebhookBodyTooDeepError, WebhookNotProcessedError, WebhookRateLimitedError, WebhookUnauthorizedError } from './errors.js'
 import { hostCallbacksOf } from './host-callback.js'
 import type { WebhookSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
@@ -18,6 +18,7 @@ const TOKEN_BODY_LIMIT = 4 * 1024
 const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/i
 const BASIC = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i
 const REALM = 'realm="incode-webhook"'
+const MAX_BODY_DEPTH = 32
 
 export interface WebhookRoutesOptions extends WebhookSettings {
   /** The instance the plugin was registered on: `this` of onWebhook. */
@@ -35,12 +36,17 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
   // TypeBox checks the body as it is: nothing stripped or coerced, and no body is a 400.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT },
-    fastify.getDefaultJsonParser('error', 'error'))
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    // Incode's events are flat; a body nested deeper is refused before a host's code walks it.
+    parseJson(request, body as string, (err, value) => done(err ?? (depthOf(value) > MAX_BODY_DEPTH ? new WebhookBodyTooDeepError() : null), value))
+  })
   fastify.setErrorHandler(sendIncodeError)
   if (settings.rateLimit !== false) {
+    // Counted after each route's credential check: only callers who hold the credentials (Incode)
+    // are counted, so nobody without them can use up Incode's share of an address.
     await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks,
-      { hook: 'onRequest', LimitedError: WebhookRateLimitedError }))
+      { LimitedError: WebhookRateLimitedError, routes: 'the webhook routes' }))
   }
 
   /** Incode's credential, checked before anything else: either configured scheme will do. */
@@ -88,8 +94,23 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
       child.removeAllContentTypeParsers()
       child.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: TOKEN_BODY_LIMIT },
         (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))))
+      /** The client credentials, from HTTP Basic or the form; a 401 before the limit counts anything. */
+      async function authenticateClient (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+        const form = (request.body ?? {}) as Record<string, string | undefined>
+        const readings = basicCredentials(request.headers.authorization) ?? [{ id: form.client_id, secret: form.client_secret }]
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+        // Every reading is compared (`reduce`, not `some`): the time taken does not tell which matched.
+        const known = readings.reduce((found, { id, secret }) =>
+          (id !== undefined && secret !== undefined && (tokens as WebhookTokens).isClient(id, secret)) || found, false)
+        if (!known) {
+          request.log.warn('Incode webhook token refused: missing or wrong client credentials')
+          await reply.code(401).header('www-authenticate', `Basic ${REALM}`).send({ error: 'invalid_client' })
+        }
+      }
+
       child.post('/webhook/token', {
         bodyLimit: TOKEN_BODY_LIMIT,
+        preHandler: authenticateClient,
         schema: {
           operationId: 'incodeWebhookToken',
           tags: settings.tags,
@@ -99,12 +120,6 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
         }
       }, async (request, reply) => {
         const form = (request.body ?? {}) as Record<string, string | undefined>
-        const client = basicCredentials(request.headers.authorization) ?? { id: form.client_id, secret: form.client_secret }
-        reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-        if (client.id === undefined || client.secret === undefined || !tokens.isClient(client.id, client.secret)) {
-          request.log.warn('Incode webhook token refused: missing or wrong client credentials')
-          return await reply.code(401).header('www-authenticate', `Basic ${REALM}`).send({ error: 'invalid_client' })
-        }
         if (form.grant_type !== 'client_credentials') {
           return await reply.code(400).send({ error: form.grant_type === undefined ? 'invalid_request' : 'unsupported_grant_type' })
         }
@@ -115,16 +130,43 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
   }
 }
 
-/** `Authorization: Basic base64(urlencoded id ":" urlencoded secret)`, as RFC 6749 §2.3.1 has it. */
-function basicCredentials (authorization: string | undefined): { id: string, secret: string } | undefined {
+/**
+ * The client credentials of `Authorization: Basic base64(id ":" secret)`, in each way they may be
+ * written. RFC 6749 §2.3.1 form-encodes the id and the secret before the Basic encoding; Incode,
+ * like most clients (the fake too), sends them as they are. A secret with `%` or `+` in it reads
+ * differently either way, so both readings are offered, the one as sent first.
+ */
+function basicCredentials (authorization: string | undefined): Array<{ id: string, secret: string }> | undefined {
   const encoded = BASIC.exec(authorization ?? '')?.[1]
   if (encoded === undefined) return undefined
   const decoded = Buffer.from(encoded, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 0) return undefined
+  const sent = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+  const id = formDecoded(sent.id)
+  const secret = formDecoded(sent.secret)
+  return id === undefined || secret === undefined || (id === sent.id && secret === sent.secret) ? [sent] : [sent, { id, secret }]
+}
+
+/** `application/x-www-form-urlencoded` decoding (`+` is a space), or undefined for a broken escape. */
+function formDecoded (value: string): string | undefined {
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+    return decodeURIComponent(value.replaceAll('+', ' '))
   } catch {
     return undefined
   }
+}
+
+/** How deep a parsed JSON value nests (a scalar is 0), walked without recursion. */
+function depthOf (value: unknown): number {
+  let deepest = 0
+  const pending: Array<[unknown, number]> = [[value, 0]]
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop() as [unknown, number]
+    if (typeof next !== 'object' || next === null) continue
+    deepest = Math.max(deepest, depth + 1)
+    if (deepest > MAX_BODY_DEPTH) break
+    for (const child of Object.values(next)) pending.push([child, depth + 1])
+  }
+  return deepest
 }

@@ -29,3 +29,42 @@ t.test('finish status, the token-only score and the face log-in check, and what 
   }
   t.equal((await failure(client.getScoreForToken('a\r\nb'))).code, 'FST_INCODE_INVALID_PARAMS')
 })
+
+t.test('the session-token calls go without the API key, as the browser\'s own do; the API-key calls with it', async (t) => {
+  const fake = await createFakeIncode()
+  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', adminEmail: fake.adminEmail, adminPassword: fake.adminPassword })
+  t.teardown(async () => { await client.close(); await fake.close() })
+  const { token, interviewId } = await client.startSession()
+  await client.getOnboardingUrl(token)
+  await client.getFinishStatus(token)
+  await client.getScoreForToken(token)
+  await client.getScore(interviewId)
+  await client.verifyFaceAuthentication({ token, transactionId: 't-1', interviewToken: 'i-1' })
+  const withKey = (path: string): boolean[] => fake.requestsTo(path).map((request) => request.headers['x-api-key'] === fake.apiKey)
+  t.same(withKey('/0/omni/onboarding-url'), [false], 'onboarding-url: none')
+  t.same(withKey('/omni/finish-status'), [false], 'finish-status: none')
+  t.same(withKey('/0/omni/get/score'), [false], 'the token-only score: none')
+  t.same([...withKey('/omni/start'), ...withKey('/executive/log-in'), ...withKey('/omni/get/score'), ...withKey('/omni/authentication/verify')],
+    [true, true, true, true], 'start, log-in, the admin reads and the face check: the key')
+  t.same(fake.requestsTo('/omni/finish-status').map((request) => request.headers['x-incode-hardware-id']), [token], 'the session token')
+})
+
+t.test('finish-status and the face check change Incode\'s state: sent again only when Incode provably did not see them', async (t) => {
+  const fake = await createFakeIncode()
+  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', adminEmail: fake.adminEmail, adminPassword: fake.adminPassword, retries: 2 })
+  t.teardown(async () => { await client.close(); await fake.close() })
+  const { token } = await client.startSession()
+  const verify = { token, transactionId: 't-1', interviewToken: 'i-1' }
+
+  for (const fault of [{ type: 'status', status: 500 }, { type: 'drop' }] as const) {
+    fake.failNext(fault, { path: '/omni/finish-status' })
+    t.match(await failure(client.getFinishStatus(token)), { attempts: 1 }, `finish-status after ${fault.type}: not sent again`)
+    fake.failNext(fault, { path: '/omni/authentication/verify' })
+    t.match(await failure(client.verifyFaceAuthentication(verify)), { attempts: 1 }, `the face check after ${fault.type}: not sent again`)
+    fake.failNext(fault, { path: '/0/omni/get/score' })
+    t.match(await client.getScoreForToken(token), { overall: { status: 'UNKNOWN' } }, `the score after ${fault.type}: read again, as a read may be`)
+  }
+  fake.failNext({ type: 'status', status: 503 }, { path: '/omni/finish-status' })
+  t.match(await client.getFinishStatus(token), { action: 'none' }, 'a 503 (Incode asks to be asked again) is sent again')
+  t.equal(fake.requestsTo('/omni/finish-status').length, 4, 'finish-status: 1 + 1 + 2 requests in all')
+})

@@ -49,7 +49,7 @@ t.test('the Web SDK samples (JavaScript, React, Angular): start, continue on the
   t.equal(started.status, 200)
   t.same(Object.keys(started.body).sort(), ['interviewId', 'token', 'uniqueId', 'uuid'])
   const { token, interviewId, uniqueId } = started.body as { token: string, interviewId: string, uniqueId: string }
-  t.match(uniqueId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID v4')
+  t.match(uniqueId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID v7, of when it was issued')
   t.equal(started.body.uuid, uniqueId)
   t.equal(host.stored.get(uniqueId)?.interviewId, interviewId, 'the host got the uniqueId with the session')
   t.equal(host.stored.get(uniqueId)?.route, 'start')

@@ -94,7 +94,7 @@ t.test('a failing rate-limit store: 503 FST_INCODE_RATE_LIMIT_UNAVAILABLE, or op
     statusCode: 503,
     code: 'FST_INCODE_RATE_LIMIT_UNAVAILABLE',
     error: 'Service Unavailable',
-    message: 'Verification sessions cannot be started right now; retry later'
+    message: 'The rate limit cannot be checked right now; retry later'
   })
   t.equal(closed.fake.requests.length, 0)
   t.equal(closed.recorded.length, 0)
@@ -236,8 +236,8 @@ function switchableStore (): { Store: FastifyRateLimitStoreCtor, state: { mode: 
 
 function outageLines (host: Host): { down: number, back: number } {
   return {
-    down: host.logs.records.filter((record) => record.level === 40 && /rate-limit store is unavailable/.test(String(record.msg))).length,
-    back: host.logs.records.filter((record) => record.level === 30 && /rate-limit store is back/.test(String(record.msg))).length
+    down: host.logs.records.filter((record) => record.level === 40 && /rate-limit store of the session routes is unavailable/.test(String(record.msg))).length,
+    back: host.logs.records.filter((record) => record.level === 30 && /rate-limit store of the session routes is back/.test(String(record.msg))).length
   }
 }
 

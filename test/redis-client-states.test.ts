@@ -41,7 +41,7 @@ t.test('Redis on a closed port: fail-closed answers 503 quickly, fail-open answe
     t.same(statuses, skipOnError ? [201, 201] : [503, 503], skipOnError ? 'fail-open' : 'fail-closed')
     t.ok(took < 2 * 300 + 500, `two answers in ${took} ms: nothing hangs on a dead Redis`)
     t.equal(host.fake.sessions.size, skipOnError ? 2 : 0)
-    t.equal(host.logs.records.filter((record) => /rate-limit store is unavailable/.test(String(record.msg))).length, 1,
+    t.equal(host.logs.records.filter((record) => /rate-limit store of the session routes is unavailable/.test(String(record.msg))).length, 1,
       'one warning for the outage')
   }
 })

@@ -35,26 +35,6 @@ t.test('100 simultaneous reads share one log-in', async (t) => {
   t.equal(fake.requestsTo('/executive/log-in').length, 1)
 })
 
-t.test('a 401 renews the token once and reads again; concurrent readers renew once between them', async (t) => {
-  const { fake, client } = await clientWithFake(t, credentials)
-  const { interviewId } = await client.startSession()
-  await client.getScore(interviewId)
-  fake.expireAdminTokens()
-  const reads = await Promise.all(Array.from({ length: 20 }, async () => await client.getOnboardingStatus(interviewId)))
-  t.equal(reads.length, 20, 'every read succeeded')
-  t.equal(fake.requestsTo('/executive/log-in').length, 2, 'one renewal for twenty refused reads')
-})
-
-t.test('a token that stays refused after the renewal is the read\'s error, not a loop', async (t) => {
-  const { fake, client } = await clientWithFake(t, credentials)
-  const { interviewId } = await client.startSession()
-  fake.failAlways({ type: 'status', status: 401, body: { status: 401, message: 'no' } }, { path: '/omni/get/score' })
-  const err = await failure(client.getScore(interviewId))
-  t.equal(err.code, 'FST_INCODE_UPSTREAM_REJECTED')
-  t.equal(fake.requestsTo('/omni/get/score').length, 2, 'read, renew, read once more, stop')
-  t.equal(fake.requestsTo('/executive/log-in').length, 2)
-})
-
 t.test('the token is renewed before its 24 hours end', async (t) => {
   const { fake, client } = await clientWithFake(t, credentials)
   const { interviewId } = await client.startSession()
@@ -66,23 +46,6 @@ t.test('the token is renewed before its 24 hours end', async (t) => {
   await client.getScore(interviewId)
   Date.now = realNow
   t.equal(fake.requestsTo('/executive/log-in').length, 2, 'a new log-in after 23 h, before Incode refuses the old token')
-})
-
-t.test('a failed log-in is its own error: FST_INCODE_ADMIN_LOGIN_FAILED, and the next read tries again', async (t) => {
-  const { fake, client } = await clientWithFake(t, (fake) => ({ adminEmail: fake.adminEmail, adminPassword: 'wrong-password' }))
-  const { interviewId } = await client.startSession()
-  const err = await failure(client.getOnboardingStatus(interviewId))
-  t.same({ code: err.code, statusCode: err.statusCode, message: err.message, upstreamStatus: err.upstreamStatus, attempts: err.attempts }, {
-    code: 'FST_INCODE_ADMIN_LOGIN_FAILED',
-    statusCode: 502,
-    message: 'The identity verification service refused the administrator log-in',
-    upstreamStatus: 401,
-    attempts: 1
-  })
-  t.notOk(JSON.stringify(err).includes('wrong-password'), 'the password is nowhere on the error')
-  await failure(client.getOnboardingStatus(interviewId))
-  t.equal(fake.requestsTo('/executive/log-in').length, 2, 'no failure is cached')
-  t.equal(fake.requestsTo('/omni/get/onboarding/status').length, 0, 'no read without a token')
 })
 
 t.test('a static adminToken is used as it is, and not renewed', async (t) => {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { sessionRows, temporaryDatabasePath } from './support/database.js'
 import { alice, startExample } from './support/example.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 // The sample page's sign-in: the browser sends it with the sample's own calls.
 const aliceCookie = { cookie: 'theme=dark; demo-user=alice' }
 

@@ -101,8 +101,8 @@ expect(app.register(fastifyIncode, {
   }
 })).type.not.toRaiseError()
 expect(app.register(fastifyIncode, { ...required, webhook: { secretHeader: { name: 'x', value: 'y' } } })).type.toRaiseError()
-expect(new AdminLoginFailedError().code).type.toBe<'FST_INCODE_ADMIN_LOGIN_FAILED'>()
-expect(new AdminLoginFailedError()).type.toBeAssignableTo<IncodeCallError>()
+expect(new AdminLoginFailedError(1).code).type.toBe<'FST_INCODE_ADMIN_LOGIN_FAILED'>()
+expect(new AdminLoginFailedError(1)).type.toBeAssignableTo<IncodeCallError>()
 
 // The testing entry.
 expect(createFakeIncode()).type.toBe<Promise<FakeIncode>>()
@@ -117,3 +117,17 @@ expect(fake.requestsTo('/omni/get/score')[0]?.body).type.toBe<undefined>()
 expect(fake.requestsTo('/elsewhere')[0]?.body).type.toBe<unknown>()
 expect(fake.requests[0]?.body).type.toBe<unknown>()
 expect(fake.sessions.get('id')?.body.configurationId).type.toBe<string | undefined>()
+
+// The compat routes: a read limit of their own, and resumeSession told when its id was issued.
+expect(app.register(fastifyIncode, { ...required, compatRoutes: { readRateLimit: { max: 30, timeWindow: '1 minute' } }, resumeMaxAge: 600_000 })).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, compatRoutes: { readRateLimit: false } })).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, compatRoutes: { readRateLimit: { keyGenerator: () => 'k' } } })).type.toRaiseError()
+expect(app.register(fastifyIncode, {
+  ...required,
+  compatRoutes: true,
+  resumeSession: async (_uniqueId, _request, context) => {
+    expect(context.issuedAt).type.toBe<Date | undefined>()
+    expect(context.signal).type.toBe<AbortSignal>()
+    return undefined
+  }
+})).type.not.toRaiseError()
