@@ -1,10 +1,17 @@
 // Incode's admin (executive) token lives 24 hours. Logged in on first use, kept, renewed an hour
 // early and once for a token Incode refused, and shared: concurrent callers wait for one log-in,
-// not one each. A failed log-in is not tried again at once: repeated failures could lock the
-// admin account, so the next one waits, longer after each failure.
-import { AdminLoginFailedError, CallNotSentError, InvalidOptionError, type IncodeCallError } from './errors.js'
-import { failure } from './transport.js'
+// not one each. A refused log-in is not tried again at once: repeated refusals could lock the
+// admin account, so the next one waits, longer after each refusal.
+import {
+  AdminLoginFailedError,
+  CallNotSentError,
+  InvalidOptionError,
+  UpstreamRejectedError,
+  type IncodeCallError
+} from './errors.js'
+import { failure, withCallDetails } from './transport.js'
 
+const TOKEN_LIFE_MS = 24 * 60 * 60 * 1000
 const RENEW_AFTER_MS = 23 * 60 * 60 * 1000
 const FIRST_BACKOFF_MS = 1000
 const MAX_BACKOFF_MS = 5 * 60 * 1000
@@ -22,11 +29,13 @@ export class AdminToken {
   readonly #logIn: LogIn
   #token: string | undefined
   #renewAt = Infinity
+  /** Until when Incode accepts the token held (a host's: for ever, as far as the client knows). */
+  #expiresAt = Infinity
   #pending: Promise<string> | undefined
-  #failures = 0
-  /** No log-in before this time (ms), after a failed one. */
+  #refusals = 0
+  /** No log-in before this time (ms), after a refused one. */
   #nextLogInAt = 0
-  #lastFailure: IncodeCallError | undefined
+  #lastRefusal: IncodeCallError | undefined
 
   constructor (settings: { token?: string | undefined, email?: string | undefined, password?: string | undefined }, logIn: LogIn) {
     this.#token = settings.token
@@ -41,10 +50,20 @@ export class AdminToken {
     return this.#credentials !== undefined
   }
 
-  /** The token to call with: the one held, or a new log-in's (shared with every caller waiting). */
+  /**
+   * The token to call with: the one held, or a new log-in's (shared with every caller waiting).
+   * A renewal due early that fails leaves the token held, while it lives.
+   */
   async get (wait: TokenWait): Promise<string> {
-    if (this.#token !== undefined && Date.now() < this.#renewAt) return this.#token
-    return await this.#waitFor(this.#loggedIn(), wait)
+    const held = this.#token
+    if (held !== undefined && Date.now() < this.#renewAt) return held
+    if (wait.signal?.aborted === true) throw wait.signal.reason
+    try {
+      return await this.#waitFor(this.#loggedIn(), wait)
+    } catch (err) {
+      if (held !== undefined && this.#token === held && Date.now() < this.#expiresAt) return held
+      throw err
+    }
   }
 
   /**
@@ -63,33 +82,37 @@ export class AdminToken {
       return Promise.reject(new InvalidOptionError('adminToken', 'must be set, or adminEmail and adminPassword, to read onboarding statuses and scores'))
     }
     if (this.#pending !== undefined) return this.#pending
-    if (Date.now() < this.#nextLogInAt) return Promise.reject(this.#loginFailed(this.#lastFailure as IncodeCallError))
+    // Backing off: no call is made, so none is counted and Incode answered nothing; the refusal is the cause.
+    if (Date.now() < this.#nextLogInAt) return Promise.reject(this.#loginFailed(this.#lastRefusal as IncodeCallError, false))
     this.#pending = this.#logIn(credentials.email, credentials.password).then((token) => {
       this.#token = token
       this.#renewAt = Date.now() + RENEW_AFTER_MS
-      this.#failures = 0
+      this.#expiresAt = Date.now() + TOKEN_LIFE_MS
+      this.#refusals = 0
       return token
     }, (cause: IncodeCallError) => {
-      this.#failures++
-      this.#nextLogInAt = Date.now() + Math.min(FIRST_BACKOFF_MS * 2 ** (this.#failures - 1), MAX_BACKOFF_MS)
-      this.#lastFailure = cause
-      throw this.#loginFailed(cause)
+      // Only a refusal backs off: a log-in that did not get through cannot lock the account.
+      if (cause instanceof UpstreamRejectedError) {
+        this.#refusals++
+        this.#nextLogInAt = Date.now() + Math.min(FIRST_BACKOFF_MS * 2 ** (this.#refusals - 1), MAX_BACKOFF_MS)
+        this.#lastRefusal = cause
+      }
+      throw this.#loginFailed(cause, true)
     }).finally(() => { this.#pending = undefined })
     return this.#pending
   }
 
-  /** The error of a failed log-in, saying when the next may be made; Incode's answer is its cause. */
-  #loginFailed (cause: IncodeCallError): IncodeCallError {
-    const error = new AdminLoginFailedError(Math.max(1, Math.ceil((this.#nextLogInAt - Date.now()) / 1000)), { cause })
-    error.attempts = cause.attempts
-    error.upstreamStatus = cause.upstreamStatus
-    error.incodeStatus = cause.incodeStatus
+  /** The error of a failed log-in (`sent`: this one, not an earlier one), saying when the next may be made. */
+  #loginFailed (cause: IncodeCallError, sent: boolean): IncodeCallError {
+    const error = withCallDetails(new AdminLoginFailedError({ cause }), sent ? cause.attempts : 0,
+      sent ? { status: cause.upstreamStatus, incodeStatus: cause.incodeStatus } : {})
+    const wait = this.#nextLogInAt - Date.now()
+    if (wait > 0) error.message += `; no new log-in for ${Math.ceil(wait / 1000)} s`
     return error
   }
 
   /** Waits for a log-in no longer than the caller's deadline and signal allow; the log-in goes on for the others. */
   async #waitFor (loggedIn: Promise<string>, { deadline, signal }: TokenWait): Promise<string> {
-    if (signal?.aborted === true) throw signal.reason
     let timer: NodeJS.Timeout | undefined
     let onAbort: (() => void) | undefined
     try {

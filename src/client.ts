@@ -1,9 +1,9 @@
 import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
-import { InvalidParamsError, UpstreamRejectedError } from './errors.js'
+import { CallNotSentError, InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
 import { checkFaceAuthentication, checkInterviewId, checkToken, isHttpUrl, isMatch, isObject, readStartedSession, startSessionBody, TOKEN } from './params.js'
-import { CallAbort, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
+import { CallAbort, failure, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
   CallOptions,
   FaceAuthenticationParams,
@@ -110,13 +110,13 @@ export class IncodeClient {
    */
   async getFinishStatus (token: string, options: CallOptions = {}): Promise<FinishStatusResult> {
     // Not a read: Incode marks the session finished, scores it and sends its webhook. Sent again
-    // only when Incode provably did not see it.
-    return await this.#sessionTokenCall(token, '/omni/finish-status', options, readFinishStatus, false)
+    // only when Incode provably did not see it. Not a `/0/` path either: the API key goes too.
+    return await this.#sessionTokenCall(token, '/omni/finish-status', options, readFinishStatus, false, this.#tokenHeaders(token))
   }
 
   /** The score of the session the token belongs to (`GET /0/omni/get/score`), with that token alone. */
   async getScoreForToken (token: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#sessionTokenCall(token, '/0/omni/get/score', options, readScore, true)
+    return await this.#sessionTokenCall(token, '/0/omni/get/score', options, readScore, true, sessionTokenHeaders(token))
   }
 
   /**
@@ -142,9 +142,10 @@ export class IncodeClient {
     }))
   }
 
-  /** A GET authorised by the session token alone, as the browser's own calls are: no API key. */
+  /** A GET authorised by the session token (`headers`: with the API key, or without it on a `/0/` path). */
   async #sessionTokenCall<T> (
-    token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined, idempotent: boolean
+    token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined, idempotent: boolean,
+    headers: Record<string, string>
   ): Promise<T> {
     checkToken(token)
     checkCallOptions(options)
@@ -152,7 +153,7 @@ export class IncodeClient {
       request: {
         method: 'GET',
         path,
-        headers: sessionTokenHeaders(token)
+        headers
       },
       readResult,
       signal: options.signal,
@@ -197,12 +198,18 @@ export class IncodeClient {
   async #withAdminToken<T> (options: CallOptions, call: (token: string, budget: number) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.timeout
     const wait = { deadline, signal: options.signal }
+    // A call is sent only with time left for its answer: never one that is due at once.
+    const callInTime = async (adminToken: string): Promise<T> => {
+      const budget = deadline - Date.now()
+      if (budget <= 0) throw failure(CallNotSentError, 0, {})
+      return await call(adminToken, budget)
+    }
     const token = await this.#adminToken.get(wait)
     try {
-      return await call(token, deadline - Date.now())
+      return await callInTime(token)
     } catch (err) {
       if (!(isRefusedToken(err) && this.#adminToken.renewable)) throw err
-      return await call(await this.#adminToken.renew(token, wait), deadline - Date.now())
+      return await callInTime(await this.#adminToken.renew(token, wait))
     }
   }
 
@@ -211,7 +218,7 @@ export class IncodeClient {
     return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'content-type': 'application/json', accept: 'application/json' }
   }
 
-  /** The headers of a call made with the admin token and the API key. */
+  /** The headers of a call made with a token (the admin's, or the session's off the `/0/` family) and the API key. */
   #tokenHeaders (token: string): Record<string, string> {
     return { 'x-api-key': this.#apiKey, 'api-version': API_VERSION, 'x-incode-hardware-id': token, accept: 'application/json' }
   }
@@ -240,7 +247,7 @@ export class IncodeClient {
   }
 }
 
-/** The headers of a call the session token alone authorises (Incode's `/0/…` family, finish-status). */
+/** The headers of a call the session token alone authorises: Incode's token-only `/0/…` family. */
 function sessionTokenHeaders (token: string): Record<string, string> {
   return { 'x-incode-hardware-id': token, 'api-version': API_VERSION, accept: 'application/json' }
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
+import { formDecoded } from './form-decoded.js'
 import { ReadRateLimitedError, UnknownUniqueIdError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
@@ -28,15 +29,16 @@ import { disconnectSignal, type CallIncode, type StartRecordedSession } from './
 import { newResumeId, resumeIdIssuedAt } from './resume-id.js'
 import type { HostCallbackContext, ResumedSession, ResumeSessionContext } from './types.js'
 
+const RESUME_ID_PARAMETERS = new Set(['uniqueid', 'uuid'])
 // Instances' clocks may disagree by this much: an id a little from the future is still theirs.
 const CLOCK_DRIFT_MS = 60_000
 
 /** What `resumeSession` gets besides the id and the request: the signal, and when the id was issued. */
 class ResumeContext implements ResumeSessionContext {
   readonly #context: HostCallbackContext
-  readonly issuedAt: Date | undefined
+  readonly issuedAt: Date
 
-  constructor (context: HostCallbackContext, issuedAt: Date | undefined) {
+  constructor (context: HostCallbackContext, issuedAt: Date) {
     this.#context = context
     this.issuedAt = issuedAt
   }
@@ -114,7 +116,7 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     if (resumeSession === undefined) throw new UnknownUniqueIdError()
     const issuedAt = resumeIdIssuedAt(uniqueId)
     // Too old, or from the future beyond a clock's drift: refused before the host is asked.
-    const age = issuedAt === undefined ? 0 : Date.now() - issuedAt.getTime()
+    const age = Date.now() - issuedAt.getTime()
     if (age > resumeMaxAge || age < -CLOCK_DRIFT_MS) throw new UnknownUniqueIdError()
     const stored: unknown = await callbacks.run('resumeSession',
       (context) => resumeSession.call(owner, uniqueId, request, new ResumeContext(context, issuedAt)))
@@ -196,12 +198,19 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
 
 /**
  * Fastify's request log line (its default fields), with the value of `?uniqueId=` or `?uuid=`
- * hidden: whoever holds it resumes the session, token and all.
+ * hidden however its name is written (`unique%49d` too): whoever holds it resumes the session.
  */
 function requestWithoutResumeId (request: FastifyRequest): Record<string, unknown> {
+  const [path, query] = request.url.split('?', 2) as [string, string | undefined]
+  const redacted = query?.split('&').map((pair) => {
+    const equals = pair.indexOf('=')
+    const name = equals < 0 ? pair : pair.slice(0, equals)
+    return RESUME_ID_PARAMETERS.has(formDecoded(name)?.toLowerCase() ?? '') ? `${name}=[redacted]` : pair
+  }).join('&')
   return {
     method: request.method,
-    url: request.url.replace(/([?&](?:uniqueId|uuid)=)[^&#]*/gi, '$1[redacted]'),
+    url: redacted === undefined ? path : `${path}?${redacted}`,
+    version: request.headers['accept-version'],
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket.remotePort

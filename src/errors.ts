@@ -94,10 +94,10 @@ export const UpstreamTimeoutError = callError(
 export const CallNotSentError = callError(
   'FST_INCODE_CALL_NOT_SENT', 'The identity verification service could not be called in time; retry later', 503)
 
-// The number is how long the client waits before it logs in again (repeated failures could lock
-// the admin account).
-export const AdminLoginFailedError = callError<'FST_INCODE_ADMIN_LOGIN_FAILED', 502, [seconds: number, options?: { cause?: unknown }]>(
-  'FST_INCODE_ADMIN_LOGIN_FAILED', 'The administrator log-in to the identity verification service failed; no new log-in for %s s', 502)
+// After a refused log-in the client's error adds how long it waits before the next one (repeated
+// refusals could lock the admin account): `…failed; no new log-in for 4 s`.
+export const AdminLoginFailedError = callError(
+  'FST_INCODE_ADMIN_LOGIN_FAILED', 'The administrator log-in to the identity verification service failed', 502)
 
 export const WebhookUnauthorizedError = incodeError(
   'FST_INCODE_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook credentials', 401)

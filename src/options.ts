@@ -241,16 +241,21 @@ function checkRateLimit (value: unknown, name = 'rateLimit', defaults = RATE_LIM
     if (key in value) throw new InvalidOptionError(`${name}.${key}`, 'is set by fastify-incode and cannot be changed')
   }
   const storeTimeout = optionalInteger(`${name}.storeTimeout`, value.storeTimeout, defaults.storeTimeout, 1)
-  const { max, timeWindow } = value
-  if (max !== undefined && typeof max !== 'function' && !(Number.isSafeInteger(max) && (max as number) >= 0)) {
-    throw new InvalidOptionError(`${name}.max`, 'must be a non-negative integer or a function')
+  checkLimit(name, value, true)
+  return { ...defaults, ...value, storeTimeout }
+}
+
+/** A limit's `max` (a whole number ≥ 0) and `timeWindow` (ms > 0, or a duration such as "1 minute"), or functions of them. */
+function checkLimit (name: string, { max, timeWindow }: Record<string, unknown>, functions: boolean): void {
+  const or = functions ? ', or a function' : ''
+  if (max !== undefined && !(functions && typeof max === 'function') && !(Number.isSafeInteger(max) && (max as number) >= 0)) {
+    throw new InvalidOptionError(`${name}.max`, `must be a non-negative integer${or}`)
   }
-  if (timeWindow !== undefined && typeof timeWindow !== 'function' &&
+  if (timeWindow !== undefined && !(functions && typeof timeWindow === 'function') &&
       !(typeof timeWindow === 'number' && Number.isFinite(timeWindow) && timeWindow > 0) &&
       !(typeof timeWindow === 'string' && (parseDuration(timeWindow) ?? 0) > 0)) {
-    throw new InvalidOptionError(`${name}.timeWindow`, 'must be a positive number of ms, a duration such as "1 minute", or a function')
+    throw new InvalidOptionError(`${name}.timeWindow`, `must be a positive number of ms, a duration such as "1 minute"${or}`)
   }
-  return { ...defaults, ...value, storeTimeout }
 }
 
 /** `true`, or `{ readRateLimit }`: the limit of the compat routes that read with a session token. */
@@ -269,14 +274,9 @@ function checkCompatRoutes (value: unknown): RouteSettings['compatReadRateLimit'
       throw new InvalidOptionError(`compatRoutes.readRateLimit.${key}`, 'is not supported: the store and the key are the rateLimit option\'s')
     }
   }
-  const timeWindow = typeof limit.timeWindow === 'string' ? parseDuration(limit.timeWindow) ?? 0 : limit.timeWindow
-  if (timeWindow !== undefined && !(typeof timeWindow === 'number' && Number.isSafeInteger(timeWindow) && timeWindow > 0)) {
-    throw new InvalidOptionError('compatRoutes.readRateLimit.timeWindow', 'must be a positive whole number of ms or a duration such as "1 minute"')
-  }
-  return {
-    max: optionalInteger('compatRoutes.readRateLimit.max', limit.max, COMPAT_READ_RATE_LIMIT_DEFAULTS.max, 0),
-    timeWindow: timeWindow ?? COMPAT_READ_RATE_LIMIT_DEFAULTS.timeWindow
-  }
+  checkLimit('compatRoutes.readRateLimit', limit, false)
+  const { max = COMPAT_READ_RATE_LIMIT_DEFAULTS.max, timeWindow = COMPAT_READ_RATE_LIMIT_DEFAULTS.timeWindow } = limit as { max?: number, timeWindow?: number | string }
+  return { max, timeWindow: typeof timeWindow === 'string' ? parseDuration(timeWindow) as number : timeWindow }
 }
 
 function checkRouteOptions (value: unknown): IncodeRouteOptions {

@@ -13,8 +13,7 @@ export function newResumeId (now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-/** When a UUID v7 was issued; undefined for a UUID v4 (issued before ids carried their time). */
-export function resumeIdIssuedAt (uniqueId: string): Date | undefined {
-  if (uniqueId[14] !== '7') return undefined
+/** When a UUID v7 was issued: its first 48 bits. */
+export function resumeIdIssuedAt (uniqueId: string): Date {
   return new Date(Number.parseInt(uniqueId.slice(0, 8) + uniqueId.slice(9, 13), 16))
 }

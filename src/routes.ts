@@ -67,8 +67,9 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   // asks for it), so both share the store: Redis, when the host gives one.
   const readRateLimit = settings.compatRoutes ? settings.compatReadRateLimit : false
   if (settings.rateLimit !== false || readRateLimit !== false) {
+    const routes = [settings.rateLimit === false ? [] : ['the session routes'], readRateLimit === false ? [] : ['the compat routes that read']].flat()
     await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit === false ? { storeTimeout: DEFAULT_STORE_TIMEOUT } : settings.rateLimit,
-      fastify.log, callbacks, { global: settings.rateLimit !== false }))
+      fastify.log, callbacks, { global: settings.rateLimit !== false, routes: routes.join(' and ') }))
   }
 
   const callIncode = incodeCallLogger(client)

@@ -135,10 +135,10 @@ export const OAuthError = Type.Object({
 }, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })
 
 // Incode's sample front ends (SPEC §10): the shapes they send and read.
-// A UUID v7 as the plugin issues them, or a v4 as it issued them before.
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[47][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
+// A UUID v7, as the plugin issues them: they carry the time they were issued.
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 const sessionToken = Type.String({ pattern: TOKEN.source, description: 'The session token the front end holds.' })
-const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v7 naming a stored session (a v4 of earlier versions too).', examples: ['019ae2c4-5b7e-7c3a-9f1e-2b6d4a8c0e13'] })
+const uniqueId = Type.String({ pattern: UUID_PATTERN, description: 'A UUID v7 naming a stored session.', examples: ['019ae2c4-5b7e-7c3a-9f1e-2b6d4a8c0e13'] })
 
 export const StartQuery = Type.Object({
   uniqueId: Type.Optional(uniqueId),

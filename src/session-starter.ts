@@ -127,6 +127,8 @@ function networkCause (err: IncodeCallError): unknown {
   return cause
 }
 
+// The routes' calls that send the API key (the others go with a session token alone).
+const API_KEY_CALLS = new Set(['start', 'finish-status', 'authentication-verify'])
 // The calls the compat routes make with the session token their caller sent.
 const CALLER_TOKEN_CALLS = new Set(['finish-status', 'score'])
 
@@ -138,7 +140,7 @@ function isCallerTokenRefused (call: string, err: IncodeCallError): boolean {
 function hint (call: string, err: IncodeCallError): string {
   if (!(err instanceof UpstreamRejectedError)) return ''
   if (isCallerTokenRefused(call, err)) return ': Incode refused the session token the caller sent (401)'
-  if (err.upstreamStatus === 403) return ': Incode refused the API key (403); check the apiKey option'
+  if (err.upstreamStatus === 403 && API_KEY_CALLS.has(call)) return ': Incode refused the API key (403); check the apiKey option'
   if (err.upstreamStatus === 400 && call === 'start') return ': Incode refused the parameters (400); check the configurationId option (the flow id)'
   return ''
 }

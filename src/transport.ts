@@ -372,7 +372,11 @@ function failed (ErrorClass: UpstreamErrorClass, attempts: number, details: Fail
 
 /** An Incode call's error with what went wrong: the attempts made, Incode's status and its own. */
 export function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
-  const error = details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause })
+  return withCallDetails(details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause }), attempts, details)
+}
+
+/** Puts the attempts made, Incode's status and its own on an Incode call's error. */
+export function withCallDetails (error: IncodeCallError, attempts: number, details: FailureDetails): IncodeCallError {
   error.attempts = attempts
   error.upstreamStatus = details.status
   error.incodeStatus = details.incodeStatus

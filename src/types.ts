@@ -15,9 +15,10 @@ export interface IncodeClientOptions {
   /** Incode API base, e.g. `https://demo-api.incodesmile.com`; a trailing `/` or `/0` is dropped. */
   apiUrl: string
   /**
-   * Incode API key, sent as `x-api-key` on the calls that need it: `startSession`, the admin
-   * log-in and the admin-token calls. The session-token calls (`getOnboardingUrl`,
-   * `getFinishStatus`, `getScoreForToken`) go without it, as the browser's own do.
+   * Incode API key, sent as `x-api-key` on every call off Incode's token-only `/0/` family:
+   * `startSession`, `getFinishStatus`, the admin log-in and the admin-token calls. The `/0/`
+   * calls (`getOnboardingUrl`, `getScoreForToken`) go with the session token alone, as the
+   * browser's own do.
    */
   apiKey: string
   /** Flow id sent as `configurationId` on every `/omni/start`. */
@@ -260,11 +261,8 @@ export type ResumeSession = (
 ) => ResumedSession | undefined | Promise<ResumedSession | undefined>
 
 export interface ResumeSessionContext extends HostCallbackContext {
-  /**
-   * When the plugin issued the uniqueId (its time is in it: a UUID v7). Ids older than
-   * `resumeMaxAge` never reach you. `undefined` for a UUID v4 that an earlier version issued.
-   */
-  readonly issuedAt: Date | undefined
+  /** When the plugin issued the uniqueId (its time is in it: a UUID v7). Ids older than `resumeMaxAge` never reach you. */
+  readonly issuedAt: Date
 }
 
 export interface ResumedSession {

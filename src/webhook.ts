@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { describeError, sendIncodeError } from './error-handler.js'
 import { WebhookBodyTooDeepError, WebhookNotProcessedError, WebhookRateLimitedError, WebhookUnauthorizedError } from './errors.js'
+import { formDecoded } from './form-decoded.js'
 import { hostCallbacksOf } from './host-callback.js'
 import type { WebhookSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
@@ -19,6 +20,7 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,1024})$/i
 const BASIC = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i
 const REALM = 'realm="incode-webhook"'
 const MAX_BODY_DEPTH = 32
+const REFUSAL_WARN_INTERVAL_MS = 60_000
 
 export interface WebhookRoutesOptions extends WebhookSettings {
   /** The instance the plugin was registered on: `this` of onWebhook. */
@@ -32,6 +34,7 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
   const { secretHeader, oauth, onWebhook, owner } = settings
   const tokens = oauth === undefined ? undefined : new WebhookTokens(oauth)
   const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
+  const refusals = new RefusalLog()
 
   // TypeBox checks the body as it is: nothing stripped or coerced, and no body is a 400.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -58,7 +61,7 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
       done()
       return
     }
-    request.log.warn('Incode webhook refused: missing or wrong credentials')
+    refusals.log(request, 'Incode webhook refused: missing or wrong credentials')
     if (tokens !== undefined) reply.header('www-authenticate', `Bearer ${REALM}`)
     done(new WebhookUnauthorizedError())
   }
@@ -103,7 +106,7 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
         const known = readings.reduce((found, { id, secret }) =>
           (id !== undefined && secret !== undefined && (tokens as WebhookTokens).isClient(id, secret)) || found, false)
         if (!known) {
-          request.log.warn('Incode webhook token refused: missing or wrong client credentials')
+          refusals.log(request, 'Incode webhook token refused: missing or wrong client credentials')
           await reply.code(401).header('www-authenticate', `Basic ${REALM}`).send({ error: 'invalid_client' })
         }
       }
@@ -131,6 +134,27 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
 }
 
 /**
+ * Refused credentials, logged at `warn` at most once a minute with how many there were since the
+ * last such line, the others at `debug`: strangers' junk is not counted by the limit, so it must
+ * not flood the log either, while a dashboard set up wrong still shows within a minute.
+ */
+class RefusalLog {
+  #lastWarnAt = -Infinity
+  #refused = 0
+
+  log (request: FastifyRequest, message: string): void {
+    this.#refused++
+    if (Date.now() - this.#lastWarnAt < REFUSAL_WARN_INTERVAL_MS) {
+      request.log.debug(message)
+      return
+    }
+    request.log.warn({ refused: this.#refused }, message)
+    this.#lastWarnAt = Date.now()
+    this.#refused = 0
+  }
+}
+
+/**
  * The client credentials of `Authorization: Basic base64(id ":" secret)`, in each way they may be
  * written. RFC 6749 §2.3.1 form-encodes the id and the secret before the Basic encoding; Incode,
  * like most clients (the fake too), sends them as they are. A secret with `%` or `+` in it reads
@@ -146,15 +170,6 @@ function basicCredentials (authorization: string | undefined): Array<{ id: strin
   const id = formDecoded(sent.id)
   const secret = formDecoded(sent.secret)
   return id === undefined || secret === undefined || (id === sent.id && secret === sent.secret) ? [sent] : [sent, { id, secret }]
-}
-
-/** `application/x-www-form-urlencoded` decoding (`+` is a space), or undefined for a broken escape. */
-function formDecoded (value: string): string | undefined {
-  try {
-    return decodeURIComponent(value.replaceAll('+', ' '))
-  } catch {
-    return undefined
-  }
 }
 
 /** How deep a parsed JSON value nests (a scalar is 0), walked without recursion. */

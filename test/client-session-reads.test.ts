@@ -30,7 +30,7 @@ t.test('finish status, the token-only score and the face log-in check, and what 
   t.equal((await failure(client.getScoreForToken('a\r\nb'))).code, 'FST_INCODE_INVALID_PARAMS')
 })
 
-t.test('the session-token calls go without the API key, as the browser\'s own do; the API-key calls with it', async (t) => {
+t.test('the /0/ calls go with the session token alone, as the browser\'s own do; every other call with the API key', async (t) => {
   const fake = await createFakeIncode()
   const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', adminEmail: fake.adminEmail, adminPassword: fake.adminPassword })
   t.teardown(async () => { await client.close(); await fake.close() })
@@ -42,10 +42,9 @@ t.test('the session-token calls go without the API key, as the browser\'s own do
   await client.verifyFaceAuthentication({ token, transactionId: 't-1', interviewToken: 'i-1' })
   const withKey = (path: string): boolean[] => fake.requestsTo(path).map((request) => request.headers['x-api-key'] === fake.apiKey)
   t.same(withKey('/0/omni/onboarding-url'), [false], 'onboarding-url: none')
-  t.same(withKey('/omni/finish-status'), [false], 'finish-status: none')
   t.same(withKey('/0/omni/get/score'), [false], 'the token-only score: none')
-  t.same([...withKey('/omni/start'), ...withKey('/executive/log-in'), ...withKey('/omni/get/score'), ...withKey('/omni/authentication/verify')],
-    [true, true, true, true], 'start, log-in, the admin reads and the face check: the key')
+  t.same([...withKey('/omni/start'), ...withKey('/omni/finish-status'), ...withKey('/executive/log-in'), ...withKey('/omni/get/score'),
+    ...withKey('/omni/authentication/verify')], [true, true, true, true, true], 'off the /0/ family (finish-status too): the key')
   t.same(fake.requestsTo('/omni/finish-status').map((request) => request.headers['x-incode-hardware-id']), [token], 'the session token')
 })
 

@@ -88,3 +88,14 @@ t.test('compatRoutes options are checked when the plugin loads', async (t) => {
       { code: 'FST_INCODE_INVALID_OPTION', message: new RegExp(`^fastify-incode option "${name.replaceAll('.', '\\.')}"`) }, name)
   }
 })
+
+t.test('their limit shares the session limit\'s store: an outage line names both', async (t) => {
+  class BrokenStore {
+    incr (_key: string, callback: (err: Error | null) => void): void { callback(new Error('store down')) }
+    child (): BrokenStore { return this }
+  }
+  const host = await compatHost(t, { plugin: { rateLimit: { store: BrokenStore } } })
+  t.equal((await fetchScore(host.url, FORGED)).status, 503)
+  t.same(host.logs.records.filter((record) => record.level === 40).map((record) => record.msg),
+    ['The rate-limit store of the session routes and the compat routes that read is unavailable: they fail closed (503) until it is back'])
+})

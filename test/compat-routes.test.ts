@@ -41,6 +41,8 @@ async function call (url: string, path: string, init: { method?: 'GET' | 'POST',
   return { status: res.statusCode, body: await res.body.json() as Record<string, unknown> }
 }
 const textPlain = { 'content-type': 'text/plain;charset=UTF-8' }
+/** A well-formed uniqueId (a UUID v7 of now) that no session has. */
+const UNKNOWN_ID = `${Date.now().toString(16).padStart(12, '0').replace(/^(.{8})/, '$1-')}-7b8e-9c1f-2f1f6a4e6f10`
 
 t.test('the Web SDK samples (JavaScript, React, Angular): start, continue on the phone, finish', async (t) => {
   const host = await compatHost(t)
@@ -152,13 +154,13 @@ t.test('cross-site browser requests are refused with 403 before anything runs; s
 
 t.test('resume: unknown, malformed, or without resumeSession is a 400; a malformed id never reaches the host', async (t) => {
   const host = await compatHost(t)
-  const unknown = await call(host.url, '/incode/start?uniqueId=0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10')
+  const unknown = await call(host.url, `/incode/start?uniqueId=${UNKNOWN_ID}`)
   t.same(unknown.body, { statusCode: 400, code: 'FST_INCODE_UNKNOWN_UNIQUE_ID', error: 'Bad Request', message: 'uniqueId does not name a session to resume' })
-  for (const id of ['../../etc/passwd', '0b5d3e0e-8c2b-1b8e-9c1f-2f1f6a4e6f10', 'x', '%00']) {
+  for (const id of ['../../etc/passwd', '0b5d3e0e-8c2b-1b8e-9c1f-2f1f6a4e6f10', '0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10', 'x', '%00']) {
     t.equal((await call(host.url, `/incode/start?uniqueId=${encodeURIComponent(id)}`)).status, 400, id)
   }
   t.equal((await call(host.url, '/incode/start?other=1')).status, 400, 'an unknown query parameter')
-  t.same(host.resumed, ['0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10'], 'only the well-formed id was looked up')
+  t.same(host.resumed, [UNKNOWN_ID], 'only the well-formed id was looked up')
   t.equal(host.fake.requests.length, 0)
 
   const plain = await compatHost(t, { plugin: { resumeSession: undefined } })
@@ -168,7 +170,7 @@ t.test('resume: unknown, malformed, or without resumeSession is a 400; a malform
 
 t.test('a resumeSession that answers something else than a session goes to the host\'s error handler', async (t) => {
   const host = await compatHost(t, { plugin: { resumeSession: async () => ({ token: 'a b', interviewId: 'x' }) } })
-  const res = await call(host.url, '/incode/start?uniqueId=0b5d3e0e-8c2b-4b8e-9c1f-2f1f6a4e6f10')
+  const res = await call(host.url, `/incode/start?uniqueId=${UNKNOWN_ID}`)
   t.equal(res.status, 500)
 })
 

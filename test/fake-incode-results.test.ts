@@ -127,7 +127,7 @@ t.test('GET /omni/finish-status: the redirection URL, the action, and the user m
   const withUrl = await (await startSession(fake, { configurationId: 'flow-1', redirectionUrl: 'https://host.example/done' })).body.json() as { token: string, interviewId: string }
   const without = await startAnswer(fake)
   const finish = async (token: string) => {
-    const { statusCode, body } = await getWithToken(fake, '/omni/finish-status', token, { 'x-api-key': undefined })
+    const { statusCode, body } = await getWithToken(fake, '/omni/finish-status', token)
     t.equal(statusCode, 200)
     return await body.json()
   }
@@ -145,6 +145,9 @@ t.test('GET /omni/finish-status: the redirection URL, the action, and the user m
 
   const unknown = await getWithToken(fake, '/omni/finish-status', 'e30.e30.e30')
   await assertIncodeError(t, unknown, { status: 401, message: 'Invalid or missing session token', path: '/omni/finish-status' }, 'unknown token')
+  const keyless = await getWithToken(fake, '/omni/finish-status', withUrl.token, { 'x-api-key': undefined })
+  t.equal(keyless.statusCode, 403, 'off the /0/ family: the API key is required too')
+  await keyless.body.dump()
 })
 
 t.test('POST /omni/authentication/verify: verified for the token of a session scored OK', async (t) => {

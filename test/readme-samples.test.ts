@@ -124,7 +124,7 @@ const scenarios: Scenario[] = [
       t.equal(status, 201)
       t.same(Object.keys(body).sort(), ['interviewId', 'token'])
       // The line may come a moment after the answer: the server writes it to a pipe.
-      for (let tries = 0; tries < 50 && !log.some((line) => line.msg === 'Incode session created'); tries++) await new Promise((resolve) => setTimeout(resolve, 20))
+      for (let tries = 0; tries < 150 && !log.some((line) => line.msg === 'Incode session created'); tries++) await new Promise((resolve) => setTimeout(resolve, 20))
       t.ok(log.some((line) => line.msg === 'Incode session created' && line.interviewId === body.interviewId), 'the session is logged')
     }
   },

@@ -39,7 +39,7 @@ t.test('Redis on a closed port: fail-closed answers 503 quickly, fail-open answe
     const statuses = [await create(url), await create(url)]
     const took = Date.now() - started
     t.same(statuses, skipOnError ? [201, 201] : [503, 503], skipOnError ? 'fail-open' : 'fail-closed')
-    t.ok(took < 2 * 300 + 500, `two answers in ${took} ms: nothing hangs on a dead Redis`)
+    t.ok(took < 2000, `two answers in ${took} ms: nothing hangs on a dead Redis (storeTimeout 300 ms each)`)
     t.equal(host.fake.sessions.size, skipOnError ? 2 : 0)
     t.equal(host.logs.records.filter((record) => /rate-limit store of the session routes is unavailable/.test(String(record.msg))).length, 1,
       'one warning for the outage')

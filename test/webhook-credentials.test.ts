@@ -2,6 +2,7 @@ import t from 'tap'
 import { request } from 'undici'
 import type { IncodeWebhookEvent } from '../src/index.js'
 import { assertNoSecretsLogged, startHost } from './support/host.js'
+import { basic } from './support/http-basic.js'
 
 // The OAuth2 client credentials of Incode's webhook, written every way a client may write them:
 // as Incode sends them (HTTP Basic of the id and secret as they are), form-encoded before the
@@ -16,7 +17,6 @@ const SECRETS = {
 }
 const CLIENT_ID = 'incode-webhooks'
 
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`, 'utf8').toString('base64')}`
 const formEncoded = (value: string): string => new URLSearchParams({ value }).toString().slice('value='.length)
 
 async function tokenStatus (url: string, form: string, authorization?: string): Promise<number> {

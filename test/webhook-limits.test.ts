@@ -1,6 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { startHost, type HostOptions } from './support/host.js'
+import { basic } from './support/http-basic.js'
 
 // The webhook routes' own limit counts only callers who hold the credentials, Incode: what
 // strangers send from the same address (a NAT, or Incode's own egress, shared with every other
@@ -10,7 +11,6 @@ const CLIENT_SECRET = 'oauth-client-secret-'.padEnd(48, 'z')
 const OAUTH = { clientId: 'incode', clientSecret: CLIENT_SECRET }
 const SECRET_HEADER = { name: 'x-incode-webhook-secret', value: 'w'.repeat(40) }
 const EVENT = JSON.stringify({ interviewId: '0123456789abcdef01234567', onboardingStatus: 'ONBOARDING_FINISHED' })
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
 
 async function webhookHost (t: Parameters<typeof startHost>[0], webhook: Record<string, unknown>, options: HostOptions = {}) {
   const host = await startHost(t, { ...options, plugin: { ...options.plugin, webhook: { onWebhook: async () => {}, ...webhook } } })
@@ -43,8 +43,10 @@ t.test('strangers guessing the client credentials from Incode\'s address never c
   const guesses = []
   for (let i = 0; i < 30; i++) guesses.push((await token(host.url, basic('incode', `guess-${i}`.padEnd(40, '?')))).status)
   t.same([...new Set(guesses)], [401], '30 wrong guesses: 401 each, not counted')
-  for (let i = 0; i < 30; i++) await deliver(host.url, { authorization: `Bearer forged-${i}` })
-  for (let i = 0; i < 30; i++) await deliver(host.url, { [SECRET_HEADER.name]: SECRET_HEADER.value })
+  const forged = []
+  for (let i = 0; i < 30; i++) forged.push((await deliver(host.url, { authorization: `Bearer forged-${i}` })).status)
+  for (let i = 0; i < 30; i++) forged.push((await deliver(host.url, { [SECRET_HEADER.name]: SECRET_HEADER.value })).status)
+  t.same([...new Set(forged)], [401], '30 forged bearer tokens and 30 header secrets (not configured here): 401 each, not counted')
   t.same(await oauthEvent(host.url), [200, 200], 'then Incode\'s token and its delivery both pass')
 })
 
@@ -85,4 +87,22 @@ t.test('the webhook limit\'s store failing: a 503 Incode delivers again after, a
   }])
   t.same(host.logs.records.filter((record) => record.level === 40).map((record) => record.msg),
     ['The rate-limit store of the webhook routes is unavailable: they fail closed (503) until it is back'])
+})
+
+t.test('refused credentials cannot flood the log: one warn line a minute, saying how many', async (t) => {
+  const host = await webhookHost(t, { oauth: OAUTH })
+  const realNow = Date.now
+  t.teardown(() => { Date.now = realNow })
+  for (let i = 0; i < 20; i++) await token(host.url, basic('incode', `guess-${i}`))
+  for (let i = 0; i < 20; i++) await deliver(host.url, { authorization: `Bearer forged-${i}` })
+  const now = realNow()
+  Date.now = () => now + 61_000
+  await deliver(host.url, { authorization: 'Bearer forged-after-a-minute' })
+  Date.now = realNow
+  const warnings = host.logs.records.filter((record) => record.level === 40)
+  t.same(warnings.map(({ msg, refused }) => ({ msg, refused })), [
+    { msg: 'Incode webhook token refused: missing or wrong client credentials', refused: 1 },
+    { msg: 'Incode webhook refused: missing or wrong credentials', refused: 40 }
+  ], 'the first, then one a minute later counting the 39 at debug and itself')
+  t.equal(host.logs.records.filter((record) => record.level === 20 && /refused/.test(String(record.msg))).length, 39)
 })

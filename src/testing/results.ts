@@ -42,8 +42,12 @@ export function sendScoreOfToken (exchange: Exchange, account: IncodeAccount): v
   if (session !== undefined) sendJson(exchange, 200, scoreAnswer(session.score))
 }
 
-/** `GET /omni/finish-status`: the user is done; `approved` once the score is OK, `none` until then. */
+/**
+ * `GET /omni/finish-status`: the user is done; `approved` once the score is OK, `none` until then.
+ * Not in the token-only `/0/` family: it takes the API key as well as the session token.
+ */
 export function sendFinishStatus (exchange: Exchange, account: IncodeAccount): void {
+  if (!checkApiKey(exchange, account)) return
   const session = sessionOfCaller(exchange, account)
   if (session === undefined) return
   session.finishedByUserAt ??= exchange.recorded.receivedAt

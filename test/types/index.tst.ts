@@ -101,8 +101,8 @@ expect(app.register(fastifyIncode, {
   }
 })).type.not.toRaiseError()
 expect(app.register(fastifyIncode, { ...required, webhook: { secretHeader: { name: 'x', value: 'y' } } })).type.toRaiseError()
-expect(new AdminLoginFailedError(1).code).type.toBe<'FST_INCODE_ADMIN_LOGIN_FAILED'>()
-expect(new AdminLoginFailedError(1)).type.toBeAssignableTo<IncodeCallError>()
+expect(new AdminLoginFailedError().code).type.toBe<'FST_INCODE_ADMIN_LOGIN_FAILED'>()
+expect(new AdminLoginFailedError()).type.toBeAssignableTo<IncodeCallError>()
 
 // The testing entry.
 expect(createFakeIncode()).type.toBe<Promise<FakeIncode>>()
@@ -126,7 +126,7 @@ expect(app.register(fastifyIncode, {
   ...required,
   compatRoutes: true,
   resumeSession: async (_uniqueId, _request, context) => {
-    expect(context.issuedAt).type.toBe<Date | undefined>()
+    expect(context.issuedAt).type.toBe<Date>()
     expect(context.signal).type.toBe<AbortSignal>()
     return undefined
   }
