@@ -11,7 +11,8 @@ import { WEBHOOK_SECRET } from './support/example.js'
 /** Clicks a button and waits until the page has finished what the click started. */
 async function click (page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name }).click()
-  await page.locator('button:disabled').waitFor({ state: 'detached' })
+  // Every button the page disables while busy (one or several) is enabled again.
+  await page.locator('button:disabled').first().waitFor({ state: 'detached' })
 }
 
 /** The cells of the Recorded sessions row of one interview. */
