@@ -31,8 +31,7 @@ const MAX_REQUESTS_PER_SECOND = 20_000
  * @returns {Promise<BrowsersResult>}
  */
 export async function driveBrowsers ({ url, browsers, seconds, leaveRate, leaveAfterMs, answerTimeoutMs }) {
-  const target = new URL(url)
-  if (!LOOPBACK.has(target.hostname)) throw new RangeError(`the soak loads loopback addresses only, not ${target.hostname}`)
+  const target = loopbackUrl(url)
   const pool = new Pool(target.origin, { connections: browsers, headersTimeout: answerTimeoutMs, bodyTimeout: answerTimeoutMs })
   const endAt = Date.now() + seconds * 1000
   const maxRequests = Math.ceil(seconds * MAX_REQUESTS_PER_SECOND)
@@ -67,7 +66,26 @@ export async function driveBrowsers ({ url, browsers, seconds, leaveRate, leaveA
   } finally {
     await pool.destroy()
   }
-  durations.sort((x, y) => x - y)
-  result.p99 = durations[Math.ceil(durations.length * 0.99) - 1] ?? Number.NaN
+  result.p99 = percentile(durations, 0.99)
   return result
+}
+
+/**
+ * The benchmark's load generators load the benchmark's own servers, never another host.
+ * @param {string} url
+ */
+export function loopbackUrl (url) {
+  const target = new URL(url)
+  if (!LOOPBACK.has(target.hostname)) throw new RangeError(`the benchmark loads loopback addresses only, not ${target.hostname}`)
+  return target
+}
+
+/**
+ * The nearest-rank percentile: the smallest value that `share` of the values are at or below; NaN of none.
+ * @param {number[]} values
+ * @param {number} share from 0 (excluded) to 1
+ */
+export function percentile (values, share) {
+  const sorted = values.toSorted((x, y) => x - y)
+  return sorted[Math.ceil(sorted.length * share) - 1] ?? Number.NaN
 }

@@ -11,6 +11,12 @@ import { parseArgs } from 'node:util'
  */
 
 /**
+ * @typedef {object} WebhookBurstSettings the webhook burst: how slow the fake Incode API is, and how many deliveries come at once
+ * @property {number} latencyMs ms the fake Incode API waits before each answer
+ * @property {number} deliveries of ONBOARDING_FINISHED, two per event: half as many events (sessions)
+ */
+
+/**
  * @typedef {object} BenchOptions
  * @property {number} duration seconds of load per measured run
  * @property {number} warmup seconds of load before the measured rounds (all servers at once)
@@ -21,13 +27,15 @@ import { parseArgs } from 'node:util'
  * @property {Scenario} soakScenario the soak's latency and browsers
  * @property {number} soakTimeout ms, the plugin's `timeout` (deadline) during the soak
  * @property {SoakServer[]} soakServers which servers are soaked, one after the other; none when `soak` is 0
+ * @property {WebhookBurstSettings | undefined} webhookBurst undefined skips it
+ * @property {boolean} webhookOnly run the webhook burst alone: print its table and targets, write no file
  * @property {string} results where RESULTS.md is written
  * @property {string} chart where the SVG chart is written
  */
 
 /**
  * @typedef {'duration' | 'warmup' | 'rounds' | 'scenarios' | 'soak' | 'soakWarmup' | 'soakScenario' | 'soakTimeout' |
- *   'soakServers' | 'results' | 'chart'} SettingName
+ *   'soakServers' | 'webhookBurst' | 'results' | 'chart'} SettingName
  */
 
 /** Each setting can also be given as an environment variable: BENCH_DURATION, BENCH_SOAK_SCENARIO, … */
@@ -47,6 +55,8 @@ const DEFAULTS = {
   soakScenario: '300x200',
   soakTimeout: '2000',
   soakServers: 'A,B-fetch',
+  // Incode-like latency; 600 deliveries of 300 events.
+  webhookBurst: '300x600',
   results: fileURLToPath(new URL('RESULTS.md', import.meta.url)),
   chart: fileURLToPath(new URL('results.svg', import.meta.url))
 }
@@ -60,7 +70,8 @@ const QUICK = {
   soakWarmup: '0.25',
   soakScenario: '100x20',
   soakTimeout: '500',
-  soakServers: 'A'
+  soakServers: 'A',
+  webhookBurst: '100x40'
 }
 
 const SETTING_NAMES = /** @type {SettingName[]} */ (Object.keys(DEFAULTS))
@@ -77,7 +88,8 @@ export function parseOptions (argv, env) {
     strict: true,
     options: {
       ...Object.fromEntries(SETTING_NAMES.map((name) => [flagName(name), { type: 'string' }])),
-      quick: { type: 'boolean', default: false }
+      quick: { type: 'boolean', default: false },
+      'webhook-only': { type: 'boolean', default: false }
     }
   })
   const values = /** @type {Record<string, string | boolean | undefined>} */ (flags)
@@ -93,6 +105,9 @@ export function parseOptions (argv, env) {
     ...given((name) => values[flagName(name)])
   }
   const soak = nonNegativeNumber('soak', settings.soak)
+  const webhookOnly = values['webhook-only'] === true
+  const burst = webhookBurst(settings.webhookBurst)
+  if (webhookOnly && burst === undefined) throw invalid('webhookBurst', 'must not be 0 with --webhook-only', settings.webhookBurst)
   return {
     duration: positiveNumber('duration', settings.duration),
     warmup: positiveNumber('warmup', settings.warmup),
@@ -104,6 +119,8 @@ export function parseOptions (argv, env) {
     soakTimeout: integer('soakTimeout', settings.soakTimeout, 1),
     // No soak is a soak of no server.
     soakServers: soak === 0 ? [] : list('soakServers', settings.soakServers).map((name) => soakServer(name)),
+    webhookBurst: burst,
+    webhookOnly,
     results: settings.results,
     chart: settings.chart
   }
@@ -201,4 +218,21 @@ function soakScenario (text) {
 function soakServer (name) {
   if (!SOAK_SERVERS.includes(name)) throw invalid('soakServers', `must name servers among ${SOAK_SERVERS.join(', ')}`, name)
   return /** @type {SoakServer} */ (name)
+}
+
+/**
+ * `300x600`: 300 ms of Incode latency, 600 deliveries (each event twice: half alongside the first,
+ * half once it was answered, so at least 4); `0` skips the burst.
+ * @param {string} text
+ * @returns {WebhookBurstSettings | undefined}
+ */
+function webhookBurst (text) {
+  if (text.trim() === '0') return undefined
+  const match = /^(\d+)x(\d+)$/.exec(text)
+  const [latencyMs, deliveries] = [Number(match?.[1]), Number(match?.[2])]
+  if (!(Number.isSafeInteger(latencyMs) && latencyMs >= 1 && Number.isSafeInteger(deliveries) && deliveries >= 4 && deliveries % 2 === 0)) {
+    throw invalid('webhookBurst', 'must be <Incode latency ms>x<deliveries>, e.g. 300x600, with a latency of at least 1 ms ' +
+      'and an even number of at least 4 deliveries, or 0 to skip', text)
+  }
+  return { latencyMs, deliveries }
 }

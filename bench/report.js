@@ -1,5 +1,5 @@
 // The benchmark's figures as Markdown: the headline, every server's medians and ratios, the soak,
-// the targets, every run, and the machine and the command that made them.
+// the targets, the webhook burst, every run, and the machine and the command that made them.
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import { SERVERS } from './benchmark.js'
@@ -12,6 +12,7 @@ import { formatVerdict } from './targets.js'
 /** @typedef {import('./summary.js').Figure} Figure */
 /** @typedef {import('./soak.js').Soak} Soak */
 /** @typedef {import('./targets.js').Verdict} Verdict */
+/** @typedef {import('./webhook-burst.js').WebhookBurst} WebhookBurst */
 
 /** @type {Record<Figure, [string, number]>} each figure's column title and decimals */
 const COLUMNS = {
@@ -84,7 +85,7 @@ export function formatSoaks (soaks) {
     ['load, s (after the warm-up)', ({ seconds }) => String(seconds)],
     ['deadline (`timeout`), ms', ({ timeoutMs }) => String(timeoutMs)],
     ['requests sent', ({ load }) => String(load.sent)],
-    ['answers by status', ({ load }) => Object.entries(load.statuses).map(([status, count]) => `${status}: ${count}`).join(', ')],
+    ['answers by status', ({ load }) => formatStatuses(load.statuses)],
     ['browsers that left mid-call', ({ load }) => String(load.left)],
     ['socket errors and timeouts', ({ load }) => String(load.errors)],
     ['p99 of the answers, ms', ({ load }) => formatNumber(load.p99, 0)],
@@ -101,6 +102,47 @@ export function formatSoaks (soaks) {
 }
 
 /**
+ * The webhook burst, one row per figure.
+ * @param {WebhookBurst} burst
+ */
+export function formatWebhookBurst (burst) {
+  const { load, warmUp, events, deliveries } = burst
+  /** @type {Array<[string, string]>} */
+  const rows = [
+    ['Incode latency, ms', String(burst.latencyMs)],
+    ['events (sessions), deliveries', `${events}, ${deliveries}`],
+    ['answers by status', formatStatuses(load.statuses)],
+    ['socket errors and timeouts', String(load.errors)],
+    ['p50, p99 of the answers, ms', `${formatNumber(load.p50, 0)}, ${formatNumber(load.p99, 0)}`],
+    ['deliveries per second', formatNumber(load.sent / load.seconds, 0)],
+    ['deliveries in flight at most', String(load.mostInFlight)],
+    ['first burst (warm-up): answers by status; p99, ms', `${formatStatuses(warmUp.statuses)}; ${formatNumber(warmUp.p99, 0)}`],
+    ['score reads at Incode', String(burst.scoreReads)],
+    ['approvals at Incode', String(burst.approvals)],
+    ['Incode calls after the last answer', String(burst.callsAfterAnswers)],
+    ['outcomes; with an identity; already approved', `${burst.outcomes}; ${burst.identities}; ${burst.alreadyApproved}`],
+    ['CPU time of the server; of the fake, ms', `${formatNumber(burst.serverCpuMs, 0)}; ${formatNumber(burst.fakeCpuMs, 0)}`],
+    ['server event-loop delay p99, ms', formatNumber(burst.eventLoopDelayP99Ms, 1)],
+    ['connections at the fake: open before; opened', `${burst.connectionsBefore}; ${burst.connectionsOpened}`],
+    ['most connections open at once at the fake, either burst', String(burst.peakConnections)],
+    ['sockets open at the fake after settling', String(burst.socketsOpen)],
+    ['server RSS before → after, MiB', `${formatNumber(burst.rssBeforeMiB, 1)} → ${formatNumber(burst.rssAfterMiB, 1)}`],
+    ['server peak RSS, MiB', formatNumber(burst.peakRssMiB, 1)],
+    ['server heap used before → after, MiB', `${formatNumber(burst.heapBeforeMiB, 2)} → ${formatNumber(burst.heapAfterMiB, 2)}`]
+  ]
+  return formatTable(['webhook burst', 'A'], rows, 1)
+}
+
+/**
+ * The webhook burst's section of what `npm run bench` prints: its table and its targets.
+ * @param {WebhookBurst} burst
+ * @param {Verdict[]} verdicts
+ */
+export function formatWebhookConsole (burst, verdicts) {
+  return `${formatWebhookBurst(burst)}\n\n${verdicts.map(formatVerdict).join('\n')}\n`
+}
+
+/**
  * What `npm run bench` prints: the headline, the soak if there was one, and the targets.
  * @param {ScenarioSummary[]} summaries
  * @param {Soak[]} soaks
@@ -109,6 +151,11 @@ export function formatSoaks (soaks) {
 export function formatConsole (summaries, soaks, verdicts) {
   const soakTable = soaks.length === 0 ? [] : [formatSoaks(soaks)]
   return `${[formatHeadline(summaries), ...soakTable, verdicts.map(formatVerdict).join('\n')].join('\n\n')}\n`
+}
+
+/** @param {Record<string, number>} statuses counts by status code */
+function formatStatuses (statuses) {
+  return Object.entries(statuses).map(([status, count]) => `${status}: ${count}`).join(', ')
 }
 
 /**
@@ -168,17 +215,21 @@ function describeSettings (options) {
     ? 'no soak'
     : `soak of ${options.soakServers.join(' then ')}: ${options.soak} s after a ${options.soakWarmup} s warm-up, at ${options.soakScenario.latencyMs} ms × ` +
       `${options.soakScenario.browsers} browsers, deadline ${options.soakTimeout} ms`
+  const burst = options.webhookBurst === undefined
+    ? 'no webhook burst'
+    : `webhook burst: ${options.webhookBurst.deliveries} deliveries of ${options.webhookBurst.deliveries / 2} events at ` +
+      `${options.webhookBurst.latencyMs} ms`
   return `${options.rounds} round(s) of A, B, B-fetch, U, ${options.duration} s per run, after a ${options.warmup} s ` +
-    `warm-up of all four at once; scenarios (Incode latency × browsers): ${scenarios}; ${soak}`
+    `warm-up of all four at once; scenarios (Incode latency × browsers): ${scenarios}; ${soak}; ${burst}`
 }
 
 /**
  * bench/RESULTS.md
- * @param {{ runs: Run[], summaries: ScenarioSummary[], soaks: Soak[], verdicts: Verdict[], options: BenchOptions,
- *   command: string, date: Date, machine: string, packages: string, load: number[], chart: string }} report
- *   `chart`: the SVG's path relative to RESULTS.md
+ * @param {{ runs: Run[], summaries: ScenarioSummary[], soaks: Soak[], verdicts: Verdict[], burst: WebhookBurst | undefined,
+ *   burstVerdicts: Verdict[], options: BenchOptions, command: string, date: Date, machine: string, packages: string,
+ *   load: number[], chart: string }} report `chart`: the SVG's path relative to RESULTS.md
  */
-export function formatResults ({ runs, summaries, soaks, verdicts, options, command, date, machine, packages, load, chart }) {
+export function formatResults ({ runs, summaries, soaks, verdicts, burst, burstVerdicts, options, command, date, machine, packages, load, chart }) {
   const soakSection = soaks.length === 0
     ? 'Skipped (`--soak=0`).'
     : `${formatSoaks(soaks)}
@@ -246,8 +297,32 @@ ${formatServers(summaries)}
 
 ${soakSection}
 
+## Webhook burst
+
+${burst === undefined ? 'Skipped (`--webhook-burst=0`).' : formatBurstSection(burst, burstVerdicts)}
+
 ## Every run
 
 ${formatRuns(runs)}
 `
+}
+
+/**
+ * @param {WebhookBurst} burst
+ * @param {Verdict[]} verdicts
+ */
+function formatBurstSection (burst, verdicts) {
+  return `${formatWebhookBurst(burst)}
+
+fastify-incode's webhook route with \`approve: 'when-ok'\` (A, with admin credentials, the webhook's
+rate limit off, an \`onOnboardingFinished\` that counts outcomes), the fake Incode API answering in
+${burst.latencyMs} ms. ${burst.events} sessions were started through the plugin and finished at the fake,
+then Incode's \`ONBOARDING_FINISHED\` delivered to the webhook route for every one of them at once,
+each event twice: half the second deliveries alongside the first, half once the first was
+answered. A first burst of the same size, on sessions of its own, warmed the server up. Counts at
+the fake and of the outcomes are of the burst; the connections at the fake are counted by the
+fake, its peak over both bursts. Memory is read after a full GC with no connection open at the
+fake, before the burst and after it.
+
+${verdicts.map((verdict) => `- ${formatVerdict(verdict)}`).join('\n')}`
 }

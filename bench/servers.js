@@ -6,7 +6,7 @@
 import Fastify from 'fastify'
 import fastifyIncode from 'fastify-incode'
 import { Pool, request } from 'undici'
-import { answerQuestions } from './usage.js'
+import { serveBenchmark } from './usage.js'
 
 const [kind, apiUrl = '', apiKey = '', deadline] = process.argv.slice(2)
 const configurationId = 'bench-flow'
@@ -63,8 +63,4 @@ if (register === undefined) {
 }
 const app = Fastify({ logger: { level: 'warn' } })
 await register(app)
-await app.listen({ host: '127.0.0.1', port: 0 })
-process.once('disconnect', () => app.close())
-answerQuestions(() => kind === 'plugin' ? { recorded, undelivered } : {})
-const { port } = /** @type {import('node:net').AddressInfo} */ (app.server.address())
-process.send?.({ port })
+await serveBenchmark(app, () => kind === 'plugin' ? { recorded, undelivered } : {})

@@ -141,8 +141,9 @@ async function runSoak (children, options, server, log) {
 /**
  * The fake's open connections once idle keep-alive connections have had the time to close.
  * @param {import('./processes.js').Child} fake
+ * @returns {Promise<number>}
  */
-async function openSockets (fake) {
+export async function openSockets (fake) {
   const until = Date.now() + IDLE_CLOSE_MS
   for (;;) {
     /** @type {FakeUsage} */

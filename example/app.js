@@ -1,6 +1,7 @@
 // The example host: Fastify + fastify-incode, every session recorded in SQLite with the status
-// Incode's webhook reports and, once finished, its score; a page at `/`, and at `/sample/` Incode's
-// sample front end calling the compat routes. With no INCODE_API_KEY it runs against the fake
+// Incode's webhook reports and, once finished, its score and the identity of the person verified
+// (their name and birth date masked), which "Delete my data" erases; a page at `/`, and at
+// `/sample/` Incode's sample front end calling the compat routes. With no INCODE_API_KEY it runs against the fake
 // Incode API from fastify-incode/testing, so it works without credentials; with the INCODE_*
 // variables set it talks to real Incode.
 import { readFile } from 'node:fs/promises'
@@ -10,8 +11,9 @@ import cors from '@fastify/cors'
 import fastifyIncode from 'fastify-incode'
 import { createFakeIncode } from 'fastify-incode/testing'
 import { rateLimitKey, requireSignedIn, requireSignedInToStart, signedInUser, USER_HEADER } from './demo-sign-in.js'
+import { deleteMyDataRoute } from './delete-my-data.js'
 import { fakeIncodeFinishRoute } from './fake-incode-finish.js'
-import { recordOnboardingResults } from './onboarding-results.js'
+import { recordOnboardingResults, recordVerifiedIdentity } from './onboarding-results.js'
 import { openOnboardingSessions } from './onboarding-sessions.js'
 import { allowedOrigins, configurationProblem, ConfigurationError, incodeSettings } from './settings.js'
 
@@ -20,6 +22,9 @@ const DEFAULT_DATABASE_PATH = fileURLToPath(new URL('data/sessions.sqlite', impo
 const WEBHOOK_PATH = '/incode/webhook'
 // The header Incode's dashboard is told to send ("custom headers"), with INCODE_WEBHOOK_SECRET.
 const WEBHOOK_HEADER = 'x-incode-webhook-secret'
+// Incode waits 30 s before it delivers a failed webhook again; the fake's finish answers once every
+// delivery is made, so here the first redelivery comes after a second (each later wait 2.5 times longer).
+const FAKE_RETRY_DELAY_MS = 1000
 
 /**
  * Builds the example app from an environment (process.env by default). An empty variable counts
@@ -58,7 +63,7 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
  * @param {import('fastify').FastifyInstance} app
  * @param {AppSettings} settings
  */
-async function setUp (app, { env, origins, fake, client, webhookSecret, fetchScores }) {
+async function setUp (app, { env, origins, fake, client, webhookSecret, adminCredentials }) {
   const sessions = openDatabase(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
   app.addHook('onClose', async () => sessions.close())
 
@@ -66,7 +71,7 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, fetchSco
   // `x-token`: what Incode's sample front ends send to GET /incode/fetch-score.
   await app.register(cors, {
     origin: origins,
-    methods: ['GET', 'POST'],
+    methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['content-type', USER_HEADER, 'x-token'],
     exposedHeaders: ['retry-after']
   })
@@ -91,9 +96,7 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, fetchSco
     // Another site's page may call them only from the origins CORS allows.
     allowedOrigins: origins,
     // Incode calls it, not the browser: no sign-in, the secret header instead.
-    webhook: webhookSecret === undefined
-      ? undefined
-      : { secretHeader, onWebhook: recordOnboardingResults(sessions, { fetchScores }) }
+    webhook: webhookSecret === undefined ? undefined : webhookOptions(sessions, { secretHeader, adminCredentials })
   })
 
   // Example-only: what the app recorded for the signed-in user, and whether the page may offer
@@ -108,19 +111,36 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, fetchSco
     }
   }, async (request) => {
     const { limit } = /** @type {{ limit: number }} */ (request.query)
-    return { fakeIncode: fake !== undefined, sessions: sessions.listFor(signedInUser(request), limit) }
+    return { fakeIncode: fake !== undefined, canDeleteData: adminCredentials, sessions: sessions.listFor(signedInUser(request), limit) }
   })
+  // Deleting a session at Incode takes the admin token: without it the page offers no such button.
+  if (adminCredentials) await app.register(deleteMyDataRoute, { sessions })
   if (fake) {
     // The fake plays Incode, whose dashboard holds the account's webhook: this app's, where it
     // listens (known only then), with the secret header. The fake's onboarding page and the
     // finish route below deliver to it.
     app.addHook('onListen', async function () {
-      fake.setWebhook({ url: `${app.listeningOrigin}${WEBHOOK_PATH}`, secretHeader })
+      fake.setWebhook({ url: `${app.listeningOrigin}${WEBHOOK_PATH}`, secretHeader, retryDelayMs: FAKE_RETRY_DELAY_MS })
     })
     await app.register(fakeIncodeFinishRoute, { fake, sessions })
   }
 
   await servePages(app)
+}
+
+/**
+ * The plugin's webhook option: every status recorded (onWebhook); with admin credentials, a finished
+ * onboarding scored OK is approved, and the identity it made is recorded with the person's name and
+ * birth date masked (onOnboardingFinished). Without them the plugin could do neither, and would
+ * refuse to start with either set.
+ * @param {ReturnType<typeof openOnboardingSessions>} sessions
+ * @param {{ secretHeader: { name: string, value: string }, adminCredentials: boolean }} settings
+ * @returns {import('fastify-incode').IncodeWebhookOptions}
+ */
+function webhookOptions (sessions, { secretHeader, adminCredentials }) {
+  const onWebhook = recordOnboardingResults(sessions, { adminCredentials })
+  if (!adminCredentials) return { secretHeader, onWebhook }
+  return { secretHeader, onWebhook, approve: 'when-ok', onOnboardingFinished: recordVerifiedIdentity(sessions) }
 }
 
 /**
@@ -139,9 +159,9 @@ function openDatabase (path) {
 /**
  * Says which Incode the started app talks to, and what it goes without.
  * @param {import('fastify').FastifyInstance} app
- * @param {Pick<AppSettings, 'fake' | 'webhookSecret' | 'fetchScores'>} settings
+ * @param {Pick<AppSettings, 'fake' | 'webhookSecret' | 'adminCredentials'>} settings
  */
-function logWhichIncode (app, { fake, webhookSecret, fetchScores }) {
+function logWhichIncode (app, { fake, webhookSecret, adminCredentials }) {
   if (fake) {
     app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API, with its own admin log-in and a ' +
       'random webhook secret. Set INCODE_API_URL, INCODE_API_KEY, INCODE_FLOW_ID (and optionally ' +
@@ -153,8 +173,9 @@ function logWhichIncode (app, { fake, webhookSecret, fetchScores }) {
     app.log.warn(`No INCODE_WEBHOOK_SECRET set: no ${WEBHOOK_PATH} route, so no session learns its status. ` +
       `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard.`)
   }
-  if (!fetchScores) {
-    app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched.')
+  if (!adminCredentials) {
+    app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched, ' +
+      'verified people are not approved nor shown, and the page offers no "Delete my data".')
   }
 }
 

@@ -5,6 +5,7 @@
 // Incode's dashboard would be set up.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { requireSignedIn, signedInUser } from './demo-sign-in.js'
+import { INTERVIEW_ID_PARAMS, NOT_YOUR_SESSION } from './own-session.js'
 
 /**
  * Whether two secrets are equal, in a time that does not tell how much of them matched.
@@ -40,13 +41,7 @@ async function requireSignedInOrToken (request, reply) {
 export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
   app.post('/example/sessions/:interviewId/finish', {
     onRequest: requireSignedInOrToken,
-    schema: {
-      params: {
-        type: 'object',
-        properties: { interviewId: { type: 'string', maxLength: 64 } },
-        required: ['interviewId']
-      }
-    }
+    schema: { params: INTERVIEW_ID_PARAMS }
   }, async (request, reply) => {
     const { interviewId } = /** @type {{ interviewId: string }} */ (request.params)
     const recorded = sessions.find(interviewId)
@@ -56,7 +51,7 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
       ? recorded !== undefined && started !== undefined && sameSecret(token, started.token)
       : recorded?.externalCustomerId === signedInUser(request)
     if (!yours) {
-      return await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'You have no session with this interviewId' })
+      return await reply.code(404).send(NOT_YOUR_SESSION)
     }
     if (started === undefined) {
       return await reply.code(409).send({
@@ -66,11 +61,12 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
       })
     }
     const deliveries = await fake.completeOnboarding(interviewId)
-    // What the app's webhook made of it: the status and the score it now holds for the session.
-    const { onboardingStatus, score } = /** @type {NonNullable<typeof recorded>} */ (sessions.find(interviewId))
+    // What the app's webhook made of it: the status and the score it now holds for the session,
+    // and the identity of the person verified, their name and birth date masked.
+    const { onboardingStatus, score, identityId, maskedName, birthYear } = /** @type {NonNullable<typeof recorded>} */ (sessions.find(interviewId))
     return {
       deliveries: deliveries.map(({ attempt, status, error }) => ({ attempt, status, error })),
-      recorded: { onboardingStatus, score }
+      recorded: { onboardingStatus, score, identityId, maskedName, birthYear }
     }
   })
 }

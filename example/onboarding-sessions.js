@@ -1,7 +1,9 @@
 // Where the example keeps its Incode sessions: one row per session in SQLite, written when the
-// session is created (onSessionCreated), then by Incode's webhook (status) and the score it leads to.
+// session is created (onSessionCreated), then by Incode's webhook (status) and the score it leads to,
+// and, once the person is verified, their Incode identity with their name and birth date masked.
 // A session started through GET /incode/start (Incode's sample front ends) also keeps its uniqueId
-// and token, so that another device can resume it (resumeSession).
+// and token, so that another device can resume it (resumeSession). "Delete my data" empties a row
+// of all that and marks when.
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -29,7 +31,13 @@ const MIGRATIONS = [
   // as the person in front of Incode's capture).
   `alter table onboarding_sessions add column unique_id text;
    alter table onboarding_sessions add column session_token text;
-   create unique index onboarding_sessions_unique_id on onboarding_sessions (unique_id)`
+   create unique index onboarding_sessions_unique_id on onboarding_sessions (unique_id)`,
+  // A verified person: the identity Incode's approval made of them, and only the masked forms of
+  // their name and birth date that the page shows (masked-identity.js); when "Delete my data" erased it all.
+  `alter table onboarding_sessions add column identity_id text;
+   alter table onboarding_sessions add column masked_name text;
+   alter table onboarding_sessions add column birth_year integer;
+   alter table onboarding_sessions add column data_deleted_at text`
 ]
 
 /**
@@ -42,6 +50,10 @@ const MIGRATIONS = [
  * @property {string | null} onboardingStatus the latest from Incode's webhook; null until the first
  * @property {string | null} statusUpdatedAt ISO 8601, when that status arrived
  * @property {import('fastify-incode').IncodeScoreValue | null} score Incode's overall score, once fetched for that status
+ * @property {string | null} identityId the Incode identity the person became when their session was approved
+ * @property {string | null} maskedName the verified name as the page shows it, e.g. "A*** S***"
+ * @property {number | null} birthYear the year of the verified birth date, the only part of it kept
+ * @property {string | null} dataDeletedAt ISO 8601, when "Delete my data" erased the session at Incode and here
  */
 
 /**
@@ -55,6 +67,10 @@ const MIGRATIONS = [
  * @property {string | null} score the overall score as JSON
  * @property {string | null} unique_id GET /incode/start's uniqueId; null for the other routes
  * @property {string | null} session_token with unique_id, for resuming; null otherwise
+ * @property {string | null} identity_id
+ * @property {string | null} masked_name
+ * @property {number | null} birth_year
+ * @property {string | null} data_deleted_at
  */
 
 /** @param {SessionRow} row @returns {RecordedSession} */
@@ -66,9 +82,15 @@ function recordedSession (row) {
     createdAt: row.created_at,
     onboardingStatus: row.onboarding_status,
     statusUpdatedAt: row.status_updated_at,
-    score: row.score === null ? null : JSON.parse(row.score)
+    score: row.score === null ? null : JSON.parse(row.score),
+    identityId: row.identity_id,
+    maskedName: row.masked_name,
+    birthYear: row.birth_year,
+    dataDeletedAt: row.data_deleted_at
   }
 }
+
+/** @typedef {ReturnType<typeof openOnboardingSessions>} OnboardingSessions */
 
 /**
  * Opens the database at `path`, creating the file, its folder and the table when needed.
@@ -100,6 +122,14 @@ export function openOnboardingSessions (path) {
   // Only for the status it was fetched for: a newer status may have come in meanwhile.
   const updateScore = db.prepare(`update onboarding_sessions set score = ?
     where interview_id = ? and onboarding_status = ?`)
+  // Not once its data was deleted: a late redelivery of Incode's webhook brings nothing back.
+  const updateIdentity = db.prepare(`update onboarding_sessions set identity_id = ?, masked_name = ?, birth_year = ?
+    where interview_id = ? and data_deleted_at is null`)
+  // The session is gone at Incode: what the row held of the person goes, and so does the token
+  // (and uniqueId) that resumed it.
+  const updateDataDeleted = db.prepare(`update onboarding_sessions
+    set identity_id = null, masked_name = null, birth_year = null, unique_id = null, session_token = null, data_deleted_at = ?
+    where interview_id = ?`)
   /** @param {string} interviewId */
   const find = (interviewId) => /** @type {SessionRow | undefined} */ (selectOne.get(interviewId))
 
@@ -153,6 +183,23 @@ export function openOnboardingSessions (path) {
      */
     recordScore (interviewId, onboardingStatus, overall) {
       updateScore.run(JSON.stringify(overall), interviewId, onboardingStatus)
+    },
+    /**
+     * Records the identity a verified session made, with the person's name and birth date as masked
+     * as the page shows them; nothing once the session's data was deleted.
+     * @param {string} interviewId
+     * @param {import('./masked-identity.js').MaskedIdentity} identity
+     */
+    recordIdentity (interviewId, { identityId, maskedName, birthYear }) {
+      updateIdentity.run(identityId, maskedName, birthYear, interviewId)
+    },
+    /**
+     * Marks the session's data deleted (at Incode, by the caller) and forgets what the row held of the person.
+     * @param {string} interviewId
+     * @param {Date} deletedAt
+     */
+    recordDataDeleted (interviewId, deletedAt) {
+      updateDataDeleted.run(deletedAt.toISOString(), interviewId)
     },
     /**
      * The newest sessions of one customer.

@@ -62,8 +62,9 @@ export function listenProblem (err, { port, host }) {
 }
 
 /**
- * How the plugin reaches Incode, the webhook's secret, and whether scores can be read: the fake's
- * own in fake mode, real Incode's from the environment otherwise. An empty variable counts as unset.
+ * How the plugin reaches Incode, the webhook's secret, and whether the app holds admin credentials
+ * (to read scores, approve a verified person, read what Incode verified, delete a session's data):
+ * the fake's own in fake mode, real Incode's from the environment otherwise. An empty variable counts as unset.
  * The plugin checks the values; here only which variables real Incode needs at all.
  * @param {Record<string, string | undefined>} env
  * @param {import('fastify-incode/testing').FakeIncode | undefined} fake
@@ -75,7 +76,7 @@ export function incodeSettings (env, fake) {
       client: { apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'example-flow', clientId, adminEmail: fake.adminEmail, adminPassword: fake.adminPassword },
       // Nobody but this process knows it, unless you set one to call the webhook yourself.
       webhookSecret: env.INCODE_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
-      fetchScores: true
+      adminCredentials: true
     }
   }
   const missing = ['INCODE_API_URL', 'INCODE_FLOW_ID'].filter((name) => !env[name])
@@ -94,7 +95,7 @@ export function incodeSettings (env, fake) {
       adminPassword: env.INCODE_ADMIN_PASSWORD || undefined
     },
     webhookSecret: env.INCODE_WEBHOOK_SECRET || undefined,
-    fetchScores: Boolean(env.INCODE_ADMIN_TOKEN || env.INCODE_ADMIN_EMAIL)
+    adminCredentials: Boolean(env.INCODE_ADMIN_TOKEN || env.INCODE_ADMIN_EMAIL)
   }
 }
 

@@ -2,14 +2,21 @@ import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
 import { CallNotSentError, InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
-import { checkFaceAuthentication, checkInterviewId, checkToken, isHttpUrl, isMatch, isObject, readStartedSession, startSessionBody, TOKEN } from './params.js'
+import { approveCall, deleteSessionsCall, imagesCall, ocrDataCall, type AdminCall } from './outcome-calls.js'
+import { checkFaceAuthentication, checkInterviewId, checkToken, INTERVIEW_ID, isHttpUrl, isMatch, isObject, readStartedSession, startSessionBody, TOKEN } from './params.js'
 import { CallAbort, failure, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
 import type {
+  ApproveSessionResult,
   CallOptions,
+  DeleteSessionsOptions,
   FaceAuthenticationParams,
   FaceAuthenticationResult,
+  FaceLoginResult,
   FinishStatusResult,
   IncodeClientOptions,
+  IncodeImageKind,
+  IncodeImages,
+  IncodeOcrData,
   IncodeScore,
   OnboardingStatusResult,
   StartSessionOptions,
@@ -124,22 +131,29 @@ export class IncodeClient {
    * token: `{ token, transactionId, interviewToken }` as the SDK's `renderLogin` gives them.
    */
   async verifyFaceAuthentication (params: FaceAuthenticationParams, options: CallOptions = {}): Promise<FaceAuthenticationResult> {
-    const body = checkFaceAuthentication(params)
-    checkCallOptions(options)
-    return await this.#withAdminToken(options, async (adminToken, budget) => await this.#transport.call({
-      request: {
-        method: 'POST',
-        path: '/omni/authentication/verify',
-        headers: { ...this.#tokenHeaders(adminToken), 'content-type': 'application/json' },
-        body: JSON.stringify(body)
-      },
+    return await this.#adminCall(options, () => ({
+      method: 'POST',
+      path: '/omni/authentication/verify',
+      body: checkFaceAuthentication(params),
       readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
-      signal: options.signal,
-      keepWhenSent: false,
       // Not sent again once Incode may have seen it: a face log-in's transaction is checked once.
-      idempotent: false,
-      budget
+      idempotent: false
     }))
+  }
+
+  /**
+   * Checks a face log-in as Incode's authentication sample does: finishes its session (its score
+   * is final from then on), then requires the score's `authentication.identityId` to be the
+   * identity the Web SDK's `renderAuthFace` claimed (`candidate`) and the overall status `OK`. Two
+   * calls, each under its own deadline. Making sure a session is checked once is the caller's.
+   */
+  async verifyFaceLogin (token: string, candidate: string, options: CallOptions = {}): Promise<FaceLoginResult> {
+    checkInterviewId(candidate)
+    await this.getFinishStatus(token, options)
+    const score = await this.getScoreForToken(token, options)
+    const { authentication } = score
+    const identityId = isObject(authentication) && isMatch(INTERVIEW_ID, authentication.identityId) ? authentication.identityId : undefined
+    return { verified: identityId === candidate && score.overall.status === 'OK', identityId, score }
   }
 
   /** A GET authorised by the session token (`headers`: with the API key, or without it on a `/0/` path). */
@@ -167,25 +181,63 @@ export class IncodeClient {
    * A read: retried after a reset or a 5xx too, as it creates nothing.
    */
   async getOnboardingStatus (interviewId: string, options: CallOptions = {}): Promise<OnboardingStatusResult> {
-    return await this.#adminRead('/omni/get/onboarding/status', interviewId, options,
-      (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined)
+    return await this.#adminCall(options, () => ({
+      method: 'GET',
+      path: `/omni/get/onboarding/status?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
+      readResult: (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined,
+      idempotent: true
+    }))
   }
 
   /** Incode's score of a session (`GET /omni/get/score`), with the admin token; a read, as above. */
   async getScore (interviewId: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#adminRead('/omni/get/score', interviewId, options, readScore)
+    return await this.#adminCall(options, () => ({
+      method: 'GET',
+      path: `/omni/get/score?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
+      readResult: readScore,
+      idempotent: true
+    }))
   }
 
-  /** A read authorised by the admin token. */
-  async #adminRead<T> (path: string, interviewId: string, options: CallOptions, readResult: (body: unknown) => T | undefined): Promise<T> {
-    checkInterviewId(interviewId)
+  /**
+   * Approves a finished onboarding (`POST /omni/process/approve`): the person becomes an Incode
+   * identity. `customerToken` is a long-lived credential of that identity: store it as a secret.
+   * Not idempotent: never sent again once Incode may have seen it.
+   */
+  async approveSession (interviewId: string, options: CallOptions = {}): Promise<ApproveSessionResult> {
+    return await this.#adminCall(options, () => approveCall(interviewId))
+  }
+
+  /** What Incode read off the person's document (`GET /omni/get/ocr-data`): names, birth date, document number, address, expiry … */
+  async getOcrData (interviewId: string, options: CallOptions = {}): Promise<IncodeOcrData> {
+    return await this.#adminCall(options, () => ocrDataCall(interviewId))
+  }
+
+  /** The session's images (`POST /omni/get/images`) of the kinds asked for, decoded; a kind Incode has none of is left out. Never cached. */
+  async getImages (interviewId: string, kinds: IncodeImageKind[], options: CallOptions = {}): Promise<IncodeImages> {
+    return await this.#adminCall(options, () => imagesCall(interviewId, kinds))
+  }
+
+  /** Erases sessions (`DELETE /omni/interviews`): all their data, or with `piiOnly` only the personal data. */
+  async deleteSessions (interviewIds: string[], options: DeleteSessionsOptions = {}): Promise<void> {
+    await this.#adminCall(options, () => deleteSessionsCall(interviewIds, (options as { piiOnly?: unknown }).piiOnly))
+  }
+
+  /** A call authorised by the admin token; its parameters are checked (by `plan`) before anything, a log-in included. */
+  async #adminCall<T> (options: CallOptions, plan: () => AdminCall<T>): Promise<T> {
     checkCallOptions(options)
+    const { method, path, body, readResult, idempotent } = plan()
     return await this.#withAdminToken(options, async (token, budget) => await this.#transport.call({
-      request: { method: 'GET', path: `${path}?id=${encodeURIComponent(interviewId)}`, headers: this.#tokenHeaders(token) },
+      request: {
+        method,
+        path,
+        headers: body === undefined ? this.#tokenHeaders(token) : { ...this.#tokenHeaders(token), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      },
       readResult,
       signal: options.signal,
       keepWhenSent: false,
-      idempotent: true,
+      idempotent,
       budget
     }))
   }

@@ -6,7 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
+import { compatOutcomeRoutes } from './compat-outcome-routes.js'
 import { formDecoded } from './form-decoded.js'
+import { allowedRedirectionUrl } from './redirection-urls.js'
 import { ReadRateLimitedError, UnknownUniqueIdError } from './errors.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { RouteSettings } from './options.js'
@@ -16,6 +18,7 @@ import {
   AuthAnswer,
   AuthBody,
   CompatOnboardingUrlAnswer,
+  CompatOnboardingUrlQuery,
   FetchScoreAnswer,
   FetchScoreHeaders,
   FetchScoreQuery,
@@ -126,18 +129,25 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     return { token: session.token, interviewId: session.interviewId }
   }
 
+  // The redirectionUrl some samples pass is checked against the allow-list, before the limit counts.
+  const onboardingUrlHooks = shared(true)
+  onboardingUrlHooks.preHandler.push(async (request) => {
+    const query = request.query as { redirectionUrl?: string }
+    if (query.redirectionUrl !== undefined) query.redirectionUrl = allowedRedirectionUrl(query.redirectionUrl, settings.allowedRedirectionUrls)
+  })
   fastify.get('/onboarding-url', {
-    ...shared(true),
+    ...onboardingUrlHooks,
     schema: {
       operationId: 'incodeCompatOnboardingUrl',
       tags: settings.tags,
       summary: 'Start an Incode session and get its hosted onboarding URL, as Incode\'s sample front ends ask',
-      querystring: NoQuerystring,
+      querystring: CompatOnboardingUrlQuery,
       response: { 200: CompatOnboardingUrlAnswer, ...errorResponses([400, 403, 429, 500, 502, 503, 504]) }
     }
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
-    const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url' }, signal)
+    const body = request.query.redirectionUrl === undefined ? {} : { redirectionUrl: request.query.redirectionUrl }
+    const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url', body }, signal)
     const url = await callIncode(request, 'onboarding-url', interviewId, client.getOnboardingUrl(token, { signal }))
     return { success: true as const, token, interviewId, url }
   })
@@ -194,6 +204,8 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       return { verified }
     })
   }
+
+  compatOutcomeRoutes(instance, { client, owner, settings, callbacks, callIncode, readingRoute: () => shared(false) })
 }
 
 /**

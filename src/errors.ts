@@ -114,6 +114,9 @@ export const WebhookRateLimitedError = incodeError(
 export const CrossSiteRefusedError = incodeError(
   'FST_INCODE_CROSS_SITE_REFUSED', 'Requests from another site are refused', 403)
 
+export const SessionNotFoundError = incodeError(
+  'FST_INCODE_SESSION_NOT_FOUND', 'No session of yours has this interviewId', 404)
+
 export const UnknownUniqueIdError = incodeError(
   'FST_INCODE_UNKNOWN_UNIQUE_ID', 'uniqueId does not name a session to resume', 400)
 

@@ -13,7 +13,10 @@ import type {
   IncodeRouteOptions,
   IncodeWebhookOptions,
   OnSessionCreated,
+  ClaimFaceLogin,
+  OnOnboardingFinished,
   OnWebhook,
+  OwnsSession,
   ResumeSession
 } from './types.js'
 
@@ -53,6 +56,8 @@ export interface RouteSettings {
   /** The compat routes that read with a session token (`/finish`, `/fetch-score`, `/auth`): their own limit. */
   compatReadRateLimit: false | { max: number, timeWindow: number }
   resumeSession: ResumeSession | undefined
+  ownsSession: OwnsSession | undefined
+  claimFaceLogin: ClaimFaceLogin | undefined
   /** In ms: how long a uniqueId resumes its session. */
   resumeMaxAge: number
   /** Origins (`scheme://host[:port]`) besides the app's own. */
@@ -63,7 +68,9 @@ export interface RouteSettings {
 
 /** The webhook's settings, checked: at least one way to authenticate Incode. */
 export interface WebhookSettings {
-  onWebhook: OnWebhook
+  onWebhook: OnWebhook | undefined
+  onOnboardingFinished: OnOnboardingFinished | undefined
+  approve: 'when-ok' | false
   /** The header's name in lower case, as Node gives it. */
   secretHeader: { name: string, value: string } | undefined
   oauth: { clientId: string, clientSecret: string, tokenTtlSeconds: number } | undefined
@@ -116,6 +123,8 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     compatRoutes: options.compatRoutes !== undefined && options.compatRoutes !== false,
     compatReadRateLimit: checkCompatRoutes(options.compatRoutes),
     resumeSession: optionalFunction<ResumeSession>('resumeSession', options.resumeSession),
+    ownsSession: optionalFunction<OwnsSession>('ownsSession', options.ownsSession),
+    claimFaceLogin: optionalFunction<ClaimFaceLogin>('claimFaceLogin', options.claimFaceLogin),
     resumeMaxAge: optionalInteger('resumeMaxAge', options.resumeMaxAge, 60 * 60 * 1000, 1),
     allowedOrigins: checkAllowedOrigins(options.allowedOrigins),
     faceAuthentication: options.adminToken !== undefined || options.adminEmail !== undefined
@@ -124,7 +133,7 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     // Only the client's own keys: the client never sees the hooks or the routes' settings.
     client: Object.fromEntries(CLIENT_KEYS.map((key) => [key, options[key]])) as unknown as IncodeClientOptions,
     routes,
-    webhook: options.webhook === undefined ? undefined : checkWebhook(options.webhook),
+    webhook: options.webhook === undefined ? undefined : checkWebhook(options.webhook, options.adminToken !== undefined || options.adminEmail !== undefined),
     exposeRoutes: optionalBoolean('exposeRoutes', options.exposeRoutes, true),
     routePrefix
   }
@@ -320,15 +329,28 @@ function checkAdmin (options: IncodeClientOptions): ClientSettings['admin'] {
   return { token, email, password }
 }
 
-function checkWebhook (value: IncodeWebhookOptions): WebhookSettings {
+function checkWebhook (value: IncodeWebhookOptions, hasAdminCredentials: boolean): WebhookSettings {
   if (!isObject(value)) throw new InvalidOptionError('webhook', 'must be an object')
   const onWebhook = optionalFunction<OnWebhook>('webhook.onWebhook', value.onWebhook)
-  if (onWebhook === undefined) throw new InvalidOptionError('webhook.onWebhook', 'must be a function')
+  const onOnboardingFinished = optionalFunction<OnOnboardingFinished>('webhook.onOnboardingFinished', value.onOnboardingFinished)
+  if (onWebhook === undefined && onOnboardingFinished === undefined) {
+    throw new InvalidOptionError('webhook.onWebhook', 'or webhook.onOnboardingFinished must be a function')
+  }
+  if (value.approve !== undefined && value.approve !== false && value.approve !== 'when-ok') {
+    throw new InvalidOptionError('webhook.approve', 'must be "when-ok" or false')
+  }
+  const approve = value.approve ?? false
+  if ((approve !== false || onOnboardingFinished !== undefined) && !hasAdminCredentials) {
+    throw new InvalidOptionError(approve !== false ? 'webhook.approve' : 'webhook.onOnboardingFinished',
+      'needs the admin token: set adminToken, or adminEmail and adminPassword (the score is read with it)')
+  }
   if (value.secretHeader === undefined && value.oauth === undefined) {
     throw new InvalidOptionError('webhook', 'needs secretHeader or oauth: an unauthenticated webhook lets anyone mark a person verified')
   }
   return {
     onWebhook,
+    onOnboardingFinished,
+    approve,
     secretHeader: value.secretHeader === undefined ? undefined : checkSecretHeader(value.secretHeader),
     oauth: value.oauth === undefined ? undefined : checkOAuth(value.oauth),
     rateLimit: checkRateLimit(value.rateLimit, 'webhook.rateLimit', WEBHOOK_RATE_LIMIT_DEFAULTS)

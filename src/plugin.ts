@@ -26,7 +26,7 @@ export async function fastifyIncodePlugin (fastify: FastifyInstance, options: Fa
   }
   if (webhook !== undefined) {
     // A context of its own: its body limit, parsers and rate limit are not the session routes'.
-    await fastify.register(incodeWebhookRoutes, { prefix: routePrefix, owner: fastify, hookTimeout: routes.hookTimeout, tags: routes.tags, ...webhook })
+    await fastify.register(incodeWebhookRoutes, { prefix: routePrefix, owner: fastify, client, hookTimeout: routes.hookTimeout, tags: routes.tags, ...webhook })
   }
 }
 

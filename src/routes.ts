@@ -9,11 +9,10 @@ import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import type { IncodeClient } from './client.js'
-import { RedirectNotAllowedError, RedirectTooLongError } from './errors.js'
 import { refuseCrossOrigin } from './cross-site.js'
 import { sendIncodeError } from './error-handler.js'
 import { hostCallbacksOf } from './host-callback.js'
-import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
+import { allowedRedirectionUrl } from './redirection-urls.js'
 import { DEFAULT_STORE_TIMEOUT, type RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { disconnectSignal, incodeCallLogger, sessionStarter } from './session-starter.js'
@@ -141,21 +140,4 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
       client, owner: settings.owner, settings, callbacks, callIncode, startRecordedSession
     })
   }
-}
-
-function allowedRedirectionUrl (value: string, allowed: URL[]): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined
-  if (url === undefined || url.username !== '' || url.password !== '' ||
-      !allowed.some((entry) => entry.protocol === url.protocol && entry.host === url.host &&
-        isWithinPath(url.pathname, entry.pathname))) {
-    throw new RedirectNotAllowedError()
-  }
-  // Normalising can grow it (`{` becomes `%7B`): what is sent is what must fit.
-  if (url.href.length > MAX_REDIRECTION_URL_LENGTH) throw new RedirectTooLongError()
-  return url.href
-}
-
-/** `/app` allows `/app` and `/app/…` but not `/application`; `/app/` allows `/app/…`. */
-function isWithinPath (path: string, prefix: string): boolean {
-  return prefix.endsWith('/') ? path.startsWith(prefix) : path === prefix || path.startsWith(prefix + '/')
 }

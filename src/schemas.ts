@@ -50,6 +50,7 @@ export const OnboardingUrlResponse = Type.Object({
 const ERROR_EXAMPLES: Record<number, [code: string, error: string, message: string]> = {
   400: ['FST_ERR_VALIDATION', 'Bad Request', 'body must NOT have additional properties'],
   403: ['FST_INCODE_CROSS_SITE_REFUSED', 'Forbidden', 'Requests from another site are refused'],
+  404: ['FST_INCODE_SESSION_NOT_FOUND', 'Not Found', 'No session of yours has this interviewId'],
   413: ['FST_ERR_CTP_BODY_TOO_LARGE', 'Payload Too Large', 'Request body is too large'],
   415: ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'Unsupported Media Type', 'Unsupported Media Type'],
   429: ['FST_INCODE_RATE_LIMITED', 'Too Many Requests', 'Too many verification sessions were started; retry later'],
@@ -62,6 +63,7 @@ const ERROR_EXAMPLES: Record<number, [code: string, error: string, message: stri
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid body or query (`FST_ERR_VALIDATION`), redirectionUrl not allowed (`FST_INCODE_REDIRECT_NOT_ALLOWED`, `FST_INCODE_REDIRECT_TOO_LONG`).',
   403: 'A browser\'s request from another site (`FST_INCODE_CROSS_SITE_REFUSED`).',
+  404: 'The caller holds no session with this interviewId (`FST_INCODE_SESSION_NOT_FOUND`); Incode was not called.',
   413: 'Body larger than the route\'s limit.',
   415: 'Body is not `application/json`.',
   429: 'Too many sessions started (`FST_INCODE_RATE_LIMITED`); `retry-after` says when to come back.',
@@ -108,19 +110,32 @@ export function errorResponses (statuses: number[] = [400, 413, 415, 429, 500, 5
   return Object.fromEntries(statuses.map((status) => [status, errorResponse(status, reads)]))
 }
 
-// The webhook's body as Incode sends it: the two keys it documents as mandatory, three optional
-// ones the samples show, and whatever else it adds one day (kept, not refused).
-export const WebhookBody = Type.Object({
-  interviewId: Type.String({ pattern: INTERVIEW_ID.source, description: 'The session the event is about.', examples: ['660ee696a9b89db96502d8db'] }),
+// Incode's onboarding-status webhook: the two keys it documents as mandatory, three optional ones
+// the samples show, and whatever else it adds one day (kept, not refused).
+const OnboardingStatusBody = Type.Object({
+  // No `examples` inside a union: @fastify/swagger turns them into OpenAPI 3.0's `example` only at the top.
+  interviewId: Type.String({ pattern: INTERVIEW_ID.source, description: 'The session the event is about, e.g. `660ee696a9b89db96502d8db`.' }),
   onboardingStatus: Type.String({
     pattern: '^[A-Z][A-Z0-9_]{0,63}$',
-    description: 'Where the onboarding stands.',
-    examples: ['ONBOARDING_FINISHED']
+    description: 'Where the onboarding stands, e.g. `ONBOARDING_FINISHED`.'
   }),
   externalId: Type.Optional(Type.String({ maxLength: 256, description: 'Your externalCustomerId, when the session had one.' })),
   clientId: Type.Optional(Type.String({ maxLength: 256 })),
   flowId: Type.Optional(Type.String({ maxLength: 256 }))
 }, { additionalProperties: true, description: 'Incode\'s onboarding-status webhook.' })
+
+/**
+ * Every webhook Incode posts to the same URL: an onboarding-status one is checked as such; any
+ * other JSON object (a session event, a face authentication result, a kind not known yet) passes,
+ * tagged by the route, so that Incode does not deliver it again and again.
+ */
+export const WebhookBody = Type.Union([
+  OnboardingStatusBody,
+  Type.Object({ onboardingStatus: Type.Optional(Type.Never()) }, {
+    additionalProperties: true,
+    description: 'Another kind of Incode webhook: a session event (`event_type`), a face authentication result (`transactionId`), …'
+  })
+])
 
 export const WebhookAnswer = Type.Object({ success: Type.Literal(true) }, { description: 'Processed: Incode does not deliver it again.' })
 
@@ -181,3 +196,28 @@ export const AuthBody = Type.Object({
   interviewToken: Type.String({ pattern: TOKEN.source })
 }, { additionalProperties: false })
 export const AuthAnswer = Type.Object({ verified: Type.Boolean() }, { additionalProperties: false })
+
+// The redirectionUrl the backend-nodejs README and the .NET sample pass to GET /onboarding-url.
+export const CompatOnboardingUrlQuery = Type.Object({
+  redirectionUrl: SessionRequestBody.properties.redirectionUrl
+}, { additionalProperties: false })
+
+export const OnboardingStatusQuery = Type.Object({
+  interviewId: Type.String({ pattern: INTERVIEW_ID.source, description: 'A session the caller holds (the host decides).' })
+}, { additionalProperties: false })
+export const OnboardingStatusAnswer = Type.Object({
+  success: Type.Literal(true),
+  onboardingStatus: Type.String({ examples: ['ONBOARDING_FINISHED'] })
+}, { additionalProperties: false })
+
+// Incode's face log-in sample (authentication-core-javascript): the session it started, and the
+// identity the Web SDK's renderAuthFace says the face is (`candidate`).
+export const VerifyAuthenticationBody = Type.Object({
+  interviewId: Type.String({ pattern: INTERVIEW_ID.source }),
+  token: sessionToken,
+  candidate: Type.String({ pattern: INTERVIEW_ID.source, description: 'What renderAuthFace answered as `candidate`.' })
+}, { additionalProperties: false })
+export const VerifyAuthenticationAnswer = Type.Object({
+  valid: Type.Boolean(),
+  identityId: Type.Optional(Type.String({ description: 'The identity the person proved to be, when valid.' }))
+}, { additionalProperties: false })

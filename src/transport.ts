@@ -17,7 +17,7 @@ import { isObject } from './params.js'
 
 /** An HTTP request to Incode, its path relative to the API base. */
 export interface IncodeRequest {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   path: string
   headers: Record<string, string>
   body?: string

@@ -108,9 +108,75 @@ export interface FaceAuthenticationParams {
   interviewToken: string
 }
 
+/** What `verifyFaceLogin` found. */
+export interface FaceLoginResult {
+  /** The score names the claimed identity, and its overall status is `OK`. */
+  verified: boolean
+  /** The identity the score's `authentication` block names, if any. */
+  identityId: string | undefined
+  score: IncodeScore
+}
+
 export interface FaceAuthenticationResult {
   verified: boolean
   [field: string]: unknown
+}
+
+/** What `approveSession` returns: the identity the person became. Unknown keys of Incode's answer are kept. */
+export interface ApproveSessionResult {
+  /** The Incode identity (Incode's `uuid`): the same for every approved session of one person. */
+  identityId: string
+  /** A long-lived token of that identity (Incode's `token`): a secret, store it as one. */
+  customerToken: string
+  /** The session's overall score as Incode weighed it (`OK`, `WARN`, `FAIL` …). */
+  totalScore?: string
+  /** `true` when the person was an identity already (a second approval, or another session of theirs). */
+  existingCustomer: boolean
+  [field: string]: unknown
+}
+
+/** A name as Incode read it off a document. */
+export interface IncodeOcrName {
+  fullName?: string
+  firstName?: string
+  givenName?: string
+  paternalLastName?: string
+  maternalLastName?: string
+  [field: string]: unknown
+}
+
+/**
+ * What Incode read off the person's document (`GET /omni/get/ocr-data`): personal data, never
+ * logged by the plugin. The common fields are typed; every other key Incode sends is kept.
+ * Dates are milliseconds since the epoch, as Incode sends them.
+ */
+export interface IncodeOcrData {
+  name?: IncodeOcrName
+  birthDate?: number
+  gender?: string
+  documentNumber?: string
+  /** The address in one line. */
+  address?: string
+  addressFields?: { street?: string, colony?: string, postalCode?: string, city?: string, state?: string, country?: string, [field: string]: unknown }
+  issueDate?: number
+  expireAt?: number
+  nationality?: string
+  typeOfId?: string
+  issuingCountry?: string
+  [field: string]: unknown
+}
+
+/** The kinds of image Incode keeps for a session, and any other it may name. */
+export type IncodeImageKind =
+  | 'croppedFace' | 'croppedFrontID' | 'croppedBackID' | 'selfie' | 'document' | 'fullFrameFrontID' | 'fullFrameBackID'
+  | (string & Record<never, never>)
+
+/** The images `getImages` returns, decoded from Incode's base64, by kind; a kind Incode has none of is absent. */
+export type IncodeImages = Partial<Record<IncodeImageKind, Buffer>>
+
+export interface DeleteSessionsOptions extends CallOptions {
+  /** Erase the personal data only (OCR data, images), keeping the sessions and their scores. Default `false`: everything. */
+  piiOnly?: boolean
 }
 
 export interface CallOptions {
@@ -217,17 +283,32 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
   rateLimit?: false | IncodeRateLimitOptions
   /** The host's hooks and settings for the routes, e.g. its authentication. */
   routeOptions?: IncodeRouteOptions
-  /** Receive Incode's onboarding-status webhooks at `{routePrefix}/webhook`. */
+  /** Receive Incode's webhooks at `{routePrefix}/webhook`: `onWebhook`, `onOnboardingFinished`, or both. */
   webhook?: IncodeWebhookOptions
   /**
    * Also serve the paths Incode's sample front ends call (`GET /start`, `GET /onboarding-url`,
    * `POST /finish`, `GET /fetch-score`, `POST /auth`), with the same hook, limit and errors.
-   * `true`, or `{ readRateLimit }` to set the limit of the three that read with a session token.
+   * `true`, or `{ readRateLimit }` to set the limit of those that read from Incode with a token.
    * Default `false`.
    */
   compatRoutes?: boolean | IncodeCompatRoutesOptions
   /** Looks up a session by the `uniqueId` `onSessionCreated` received, for `GET /start?uniqueId=`. */
   resumeSession?: ResumeSession
+  /**
+   * Whether the caller holds the session `interviewId` names (your sign-in, your records): for
+   * the compat routes' `GET /onboarding-status?interviewId=`, which exists only with it (and the
+   * admin token). `false`: a 404, and no Incode call.
+   */
+  ownsSession?: OwnsSession
+  /**
+   * For the compat routes' `POST /verify-authentication` (Incode's face log-in sample), which
+   * exists only with it: the face log-in session you stored under `interviewId` when you started
+   * it, `{ token, identityId }` (the identity the person claims to be), when `token` (what the
+   * browser sent) is its token; marked used as you return it, so that a session is checked once.
+   * `undefined` for one unknown, used, or of another token: a caller who knows only the
+   * interviewId must not use up the person's log-in. Anything else is a TypeError (500).
+   */
+  claimFaceLogin?: ClaimFaceLogin
   /**
    * How long a uniqueId may resume its session, in ms from when it was issued: an older one is a
    * 400 and never reaches `resumeSession`. Default 3 600 000 (one hour).
@@ -243,7 +324,8 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
 
 export interface IncodeCompatRoutesOptions {
   /**
-   * The limit of `POST /finish`, `GET /fetch-score` and `POST /auth`, each on its own, per key of
+   * The limit of `POST /finish`, `GET /fetch-score`, `POST /auth`, `GET /onboarding-status` and
+   * `POST /verify-authentication`, each on its own, per key of
    * the `rateLimit` option (the client IP by default), in its store: every call with a token
    * costs an Incode call, a forged one too. Default `{ max: 60, timeWindow: '1 minute' }`;
    * `false` turns it off.
@@ -260,6 +342,21 @@ export type ResumeSession = (
   this: FastifyInstance, uniqueId: string, request: FastifyRequest, context: ResumeSessionContext
 ) => ResumedSession | undefined | Promise<ResumedSession | undefined>
 
+export type OwnsSession = (
+  this: FastifyInstance, interviewId: string, request: FastifyRequest, context: HostCallbackContext
+) => boolean | Promise<boolean>
+
+export type ClaimFaceLogin = (
+  this: FastifyInstance, interviewId: string, token: string, request: FastifyRequest, context: HostCallbackContext
+) => FaceLoginSession | undefined | Promise<FaceLoginSession | undefined>
+
+/** A face log-in session as you stored it when you started it. */
+export interface FaceLoginSession {
+  token: string
+  /** The identity the person claims to be (their identityId, from your records). */
+  identityId: string
+}
+
 export interface ResumeSessionContext extends HostCallbackContext {
   /** When the plugin issued the uniqueId (its time is in it: a UUID v7). Ids older than `resumeMaxAge` never reach you. */
   readonly issuedAt: Date
@@ -270,19 +367,64 @@ export interface ResumedSession {
   interviewId: string
 }
 
-/** The body of an onboarding-status webhook as Incode sends it; unknown keys are kept. */
-export interface IncodeWebhookEvent {
+/**
+ * Every webhook Incode posts to the webhook URL, tagged by `kind`, unknown keys kept: test `kind`
+ * before you read the rest. `dedupeKey` is the same for every redelivery of one event: store
+ * events under it with a unique constraint, and a redelivery changes nothing.
+ */
+export type IncodeWebhookEvent = OnboardingStatusEvent | SessionEvent | FaceAuthenticationEvent | OtherWebhookEvent
+
+/** The onboarding-status webhook: sent each time a session's status changes. */
+export interface OnboardingStatusEvent {
+  kind: 'onboarding-status'
   interviewId: string
-  /** `ONBOARDING_FINISHED`, `ID_VALIDATION_FINISHED`, `MANUAL_REVIEW_REJECTED`, `EXPIRED`, … */
+  /**
+   * `ID_VALIDATION_FINISHED`, `ID_VALIDATION_FINISHED_SECOND_ID`, `POST_PROCESSING_FINISHED`,
+   * `FACE_VALIDATION_FINISHED`, `GOVERNMENT_VALIDATION_FINISHED`, `ONBOARDING_FINISHED`,
+   * `MANUAL_REVIEW_APPROVED`, `MANUAL_REVIEW_REJECTED`, `EXPIRED`, …
+   */
   onboardingStatus: string
   /** Your `externalCustomerId`, when the session was started with one. */
   externalId?: string
   clientId?: string
   flowId?: string
   /**
-   * `interviewId:onboardingStatus`: the same for every redelivery of one event. Store it with a
-   * unique constraint and a redelivery changes nothing.
+   * `interviewId:onboardingStatus`. The webhook carries no event id and its redeliveries are the
+   * same body, so a status reached twice cannot be told from a redelivery: both say the same.
    */
+  dedupeKey: string
+  [field: string]: unknown
+}
+
+/** A session webhook (Session Started, Progress, Failed, Succeeded, Pending Review, Identity Enrolled). */
+export interface SessionEvent {
+  kind: 'session-event'
+  /** Incode's `event_type`: `SESSION_STARTED`, `SESSION_SUCCEEDED`, `SESSION_FAILED`, `IDENTITY_ENROLLED`, … */
+  eventType: string
+  interviewId?: string
+  /** A digest of the body: a redelivery has the same. */
+  dedupeKey: string
+  [field: string]: unknown
+}
+
+/** The face authentication (1:1 log-in) webhook, sent when a log-in succeeds or fails. */
+export interface FaceAuthenticationEvent {
+  kind: 'face-authentication'
+  transactionId: string
+  interviewId?: string
+  /** The identity the face was checked against (Incode's `customerId`). */
+  customerId?: string
+  /** `faceMatch` true, `overallStatus` `PASS` and no error: the person is who they claim. */
+  verified: boolean
+  /** The `transactionId`: one per log-in attempt. */
+  dedupeKey: string
+  [field: string]: unknown
+}
+
+/** A webhook of a kind the plugin does not know (a video selfie uploaded, a watchlist updated …): the body as it came. */
+export interface OtherWebhookEvent {
+  kind: 'other'
+  /** A digest of the body: a redelivery has the same. */
   dedupeKey: string
   [field: string]: unknown
 }
@@ -291,10 +433,44 @@ export type OnWebhook = (
   this: FastifyInstance, event: IncodeWebhookEvent, request: FastifyRequest, context: HostCallbackContext
 ) => void | Promise<void>
 
-/** How Incode's dashboard authenticates its webhook calls: set at least one. */
-export interface IncodeWebhookOptions {
-  /** Awaited for every authenticated, valid webhook; a throw answers 500, so Incode delivers again. */
-  onWebhook: OnWebhook
+/** What `onOnboardingFinished` gets once Incode says `ONBOARDING_FINISHED`. */
+export interface OnboardingOutcome {
+  interviewId: string
+  /** Incode's score of the session, read with the admin token. */
+  score: IncodeScore
+  /** With `approve: 'when-ok'` and an `OK` score: the identity the person became (its `customerToken` is a secret). */
+  identity?: ApproveSessionResult
+  /** This instance approved the session before (a redelivery of the event): no second approval was made. */
+  alreadyApproved: boolean
+  event: OnboardingStatusEvent
+}
+
+export type OnOnboardingFinished = (
+  this: FastifyInstance, outcome: OnboardingOutcome, request: FastifyRequest, context: HostCallbackContext
+) => void | Promise<void>
+
+/** The webhook option: its settings, with `onWebhook`, `onOnboardingFinished`, or both. */
+export type IncodeWebhookOptions = IncodeWebhookSettings & ({ onWebhook: OnWebhook } | { onOnboardingFinished: OnOnboardingFinished })
+
+/** How Incode's dashboard authenticates its webhook calls (set at least one), and what the route does. */
+export interface IncodeWebhookSettings {
+  /**
+   * Awaited for every authenticated, valid webhook, of every kind (test `event.kind`); a throw
+   * answers 500, so Incode delivers again. Set it, `onOnboardingFinished`, or both.
+   */
+  onWebhook?: OnWebhook
+  /**
+   * Awaited after `onWebhook` for an `ONBOARDING_FINISHED` event: the plugin reads the score
+   * (and approves, see `approve`) first. Needs the admin token (`adminToken`, or `adminEmail` and
+   * `adminPassword`). A throw, or a failed Incode call, answers 500: Incode delivers again.
+   */
+  onOnboardingFinished?: OnOnboardingFinished
+  /**
+   * `'when-ok'`: on `ONBOARDING_FINISHED` with an `OK` score, approve the session
+   * (`approveSession`) before `onOnboardingFinished`, once however often the event comes to
+   * this instance. Default `false`. Needs the admin token.
+   */
+  approve?: 'when-ok' | false
   /** A static header Incode sends ("custom headers" in the dashboard). `value`: at least 32 characters. */
   secretHeader?: { name: string, value: string }
   /**

@@ -11,8 +11,10 @@ import { hostCallbacksOf } from './host-callback.js'
 import type { WebhookSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { OAuthError, WebhookAnswer, WebhookBody, WebhookTokenAnswer } from './schemas.js'
-import type { IncodeWebhookEvent } from './types.js'
+import { describeEvent, webhookEvent } from './webhook-events.js'
 import { sameSecret, WebhookTokens } from './webhook-token.js'
+import { onboardingOutcome } from './onboarding-outcome.js'
+import type { IncodeClient } from './client.js'
 
 const BODY_LIMIT = 64 * 1024
 const TOKEN_BODY_LIMIT = 4 * 1024
@@ -25,16 +27,19 @@ const REFUSAL_WARN_INTERVAL_MS = 60_000
 export interface WebhookRoutesOptions extends WebhookSettings {
   /** The instance the plugin was registered on: `this` of onWebhook. */
   owner: FastifyInstance
+  /** For the finished-onboarding flow: the score, the approval. */
+  client: IncodeClient
   hookTimeout: number
   tags: string[]
 }
 
 export async function incodeWebhookRoutes (instance: FastifyInstance, settings: WebhookRoutesOptions): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { secretHeader, oauth, onWebhook, owner } = settings
+  const { secretHeader, oauth, onWebhook, owner, client } = settings
   const tokens = oauth === undefined ? undefined : new WebhookTokens(oauth)
   const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
   const refusals = new RefusalLog()
+  const finishOnboarding = onboardingOutcome({ client, owner, callbacks, approve: settings.approve, onOnboardingFinished: settings.onOnboardingFinished })
 
   // TypeBox checks the body as it is: nothing stripped or coerced, and no body is a 400.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
@@ -72,21 +77,21 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
     schema: {
       operationId: 'incodeWebhook',
       tags: settings.tags,
-      summary: 'Receive an Incode onboarding-status webhook',
+      summary: 'Receive an Incode webhook: onboarding status, session events, face authentication results',
       description: 'Called by Incode. Authenticated by the configured header or an OAuth2 bearer token.',
       body: WebhookBody,
       response: { 200: WebhookAnswer }
     }
   }, async (request) => {
-    const body = request.body
-    const { interviewId, onboardingStatus } = body
-    const event: IncodeWebhookEvent = { ...body, dedupeKey: `${interviewId}:${onboardingStatus}` }
-    request.log.info({ interviewId, onboardingStatus }, 'Incode webhook received')
+    const event = webhookEvent(request.body as Record<string, unknown>)
+    const described = describeEvent(event)
+    request.log.info(described, 'Incode webhook received')
     try {
-      await callbacks.run('onWebhook', (context) => onWebhook.call(owner, event, request, context))
+      if (onWebhook !== undefined) await callbacks.run('onWebhook', (context) => onWebhook.call(owner, event, request, context))
+      if (event.kind === 'onboarding-status') await finishOnboarding?.(event, request)
     } catch (cause) {
-      request.log.error({ interviewId, onboardingStatus, code: 'FST_INCODE_WEBHOOK_NOT_PROCESSED', cause: describeError(cause) },
-        'onWebhook failed: Incode will deliver the event again')
+      request.log.error({ ...described, code: 'FST_INCODE_WEBHOOK_NOT_PROCESSED', cause: describeError(cause) },
+        'The webhook could not be processed: Incode will deliver the event again')
       throw new WebhookNotProcessedError({ cause })
     }
     return { success: true as const }

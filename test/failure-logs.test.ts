@@ -100,7 +100,7 @@ t.test('a read that needs an admin token, inside onWebhook, logs which options a
     plugin: {
       webhook: {
         secretHeader: { name: 'x-webhook-secret', value: secret },
-        onWebhook: async function (event) { await this.incode.getScore(event.interviewId) }
+        onWebhook: async function (event) { if (event.kind === 'onboarding-status') await this.incode.getScore(event.interviewId) }
       }
     }
   })
@@ -129,6 +129,7 @@ t.test('an Incode failure inside onWebhook logs what Incode answered, not what t
         secretHeader: { name: 'x-webhook-secret', value: secret },
         onWebhook: async function (event) {
           attempt++
+          if (event.kind !== 'onboarding-status') return
           if (attempt === 1) await this.incode.getScore(event.interviewId)
           else throw new Error(`could not store ${event.interviewId} for a-customer-secret`)
         }

@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { Dispatcher } from 'undici'
 import type { FakeIncodePath } from '../src/testing/index.js'
-import { adminToken, getOnboardingUrl, getWithToken, logIn, postJson, startAnswer, startFake, startSession, statusOf } from './support/raw-http.js'
+import { adminToken, getOnboardingUrl, getWithToken, logIn, postJson, sendJson, startAnswer, startFake, startSession, statusOf } from './support/raw-http.js'
 
 t.test('failNext: times, path, order, and its place before failAlways', async (t) => {
   const fake = await startFake(t)
@@ -121,10 +121,12 @@ t.test('faults that Node could not send are refused when armed', async (t) => {
   t.equal((await startSession(fake)).statusCode, 200, 'nothing was armed')
 })
 
-t.test('faults aim at every path: log-in, status, scores, finish-status and verify too', async (t) => {
+t.test('faults aim at every path: log-in, status, scores, finish-status, verify, approve, OCR, images and deletion too', async (t) => {
   const fake = await startFake(t)
   const admin = await adminToken(fake)
   const { token, interviewId } = await startAnswer(fake)
+  await fake.completeOnboarding(interviewId)
+  const asAdmin = { 'x-incode-hardware-id': admin }
   const calls: Record<Exclude<FakeIncodePath, '/omni/start' | '/0/omni/onboarding-url'>, () => Promise<Dispatcher.ResponseData>> = {
     '/executive/log-in': () => logIn(fake),
     '/omni/get/onboarding/status': () => getWithToken(fake, `/omni/get/onboarding/status?id=${interviewId}`, admin),
@@ -132,7 +134,12 @@ t.test('faults aim at every path: log-in, status, scores, finish-status and veri
     '/0/omni/get/score': () => getWithToken(fake, '/0/omni/get/score', token),
     '/omni/finish-status': () => getWithToken(fake, '/omni/finish-status', token),
     '/omni/authentication/verify': () => postJson(fake, '/omni/authentication/verify',
-      { transactionId: 'tx', token, interviewToken: 'it' }, { 'x-incode-hardware-id': admin })
+      { transactionId: 'tx', token, interviewToken: 'it' }, asAdmin),
+    '/omni/process/approve': () => postJson(fake, `/omni/process/approve?interviewId=${interviewId}`, {}, asAdmin),
+    '/omni/get/ocr-data': () => getWithToken(fake, `/omni/get/ocr-data?id=${interviewId}`, admin),
+    '/omni/get/images': () => postJson(fake, `/omni/get/images?id=${interviewId}`, { images: ['selfie'] }, asAdmin),
+    // An id the fake does not keep: deleting it deletes nothing, so the other calls go on working.
+    '/omni/interviews': () => sendJson(fake, 'DELETE', '/omni/interviews', { filter: { ids: ['0'.repeat(24)] } }, asAdmin)
   }
   for (const [path, send] of Object.entries(calls) as Array<[FakeIncodePath, () => Promise<Dispatcher.ResponseData>]>) {
     fake.failNext({ type: 'status', status: 503, body: { aimed: path } }, { path })

@@ -1,5 +1,6 @@
 // completeOnboarding's webhook: what the host receives, static header or OAuth2, redeliveries, failures, close().
 import t from 'tap'
+import { faceAuthenticationResult, sessionEvent } from '../src/testing/index.js'
 import type { FakeIncode } from '../src/testing/index.js'
 import { closedPort } from './support/network.js'
 import { startAnswer, startFake, startSession } from './support/raw-http.js'
@@ -10,7 +11,7 @@ async function startedWith (fake: FakeIncode, body: Record<string, unknown>): Pr
   return (await (await startSession(fake, body)).body.json() as { interviewId: string }).interviewId
 }
 
-t.test('a webhook with a static secret header: the JSON Incode sends, delivered once on a 2xx', async (t) => {
+t.test('a webhook with a static secret header: the JSON Incode sends, delivered once on a 200 JSON answer', async (t) => {
   const fake = await startFake(t, { clientId: 'acme' })
   const host = await startWebhookReceiver(t)
   const interviewId = await startedWith(fake, { configurationId: 'flow-9', externalCustomerId: 'customer-7' })
@@ -39,12 +40,14 @@ t.test('a webhook with a static secret header: the JSON Incode sends, delivered 
   t.equal(host.to('/plain')[0]?.headers['x-webhook-secret'], undefined)
 })
 
-t.test('a failed delivery is made again after retryDelayMs, up to attempts', async (t) => {
+t.test('as Incode: only a 200 JSON answer or a 204 is delivered; anything else again after retryDelayMs, each wait 2.5 times the last, 5 attempts', async (t) => {
   const fake = await startFake(t)
   const host = await startWebhookReceiver(t, {
     '/once': [{ status: 500, body: 'boom' }],
-    '/never': [{ status: 500 }, { status: 503 }, { status: 400 }, { status: 302 }],
-    '/default': [{ status: 500 }, { status: 500 }, { status: 500 }]
+    '/never': [{ status: 500 }, { status: 503 }, { status: 400 }, { status: 302 }, { status: 200, body: '{"success":true}' },
+      { status: 200, body: 'OK', contentType: 'text/plain' }, { status: 201, body: '{}', contentType: 'application/json' }],
+    '/no-content': [{ status: 204 }],
+    '/default': [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }]
   })
   const { interviewId } = await startAnswer(fake)
 
@@ -57,13 +60,19 @@ t.test('a failed delivery is made again after retryDelayMs, up to attempts', asy
   t.ok((second?.at ?? 0) - (first?.at ?? 0) >= 45, 'waited retryDelayMs between')
   t.equal(second?.body, first?.body, 'the same event again')
 
-  const never = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/never`, attempts: 4, retryDelayMs: 0 } })
-  t.same(never.map((delivery) => [delivery.attempt, delivery.status]), [[1, 500], [2, 503], [3, 400], [4, 302]], 'anything but a 2xx fails')
-  t.equal(host.to('/never').length, 4)
+  const never = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/never`, attempts: 7, retryDelayMs: 0 } })
+  t.same(never.map((delivery) => [delivery.attempt, delivery.status]), [[1, 500], [2, 503], [3, 400], [4, 302], [5, 200], [6, 200], [7, 201]],
+    'a redirect, a 200 with no JSON content-type, a 201: all fail')
+  t.equal(never[4]?.error, 'The webhook answered 200 without content-type application/json')
+  t.same(await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/no-content`, retryDelayMs: 0 } }), [{ attempt: 1, status: 204, body: '' }],
+    'a 204 is delivered')
 
-  const byDefault = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/default` } })
-  t.equal(byDefault.length, 2, 'Incode\'s one redelivery by default')
-  t.equal(host.to('/default').length, 2)
+  const byDefault = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/default`, retryDelayMs: 20 } })
+  t.equal(byDefault.length, 5, 'Incode\'s 5 attempts by default')
+  const at = host.to('/default').map((request) => request.at)
+  const waits = at.slice(1).map((time, i) => time - (at[i] as number))
+  t.equal(waits.length, 4)
+  waits.forEach((wait, i) => t.ok(wait >= 20 * 2.5 ** i - 5, `wait ${i + 1} of ${waits.length}: ${wait} ms, at least ${20 * 2.5 ** i} ms`))
 })
 
 t.test('no answer: a timeout or a refused connection is status 0, and delivered again', async (t) => {
@@ -71,7 +80,7 @@ t.test('no answer: a timeout or a refused connection is status 0, and delivered 
   const host = await startWebhookReceiver(t, { '/slow': ['hang'] })
   const { interviewId } = await startAnswer(fake)
   const began = Date.now()
-  const slow = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/slow`, timeoutMs: 100 } })
+  const slow = await fake.completeOnboarding(interviewId, { webhook: { url: `${host.url}/slow`, timeoutMs: 100, retryDelayMs: 0 } })
   t.match(slow, [
     { attempt: 1, status: 0, body: '', error: /^TimeoutError: / },
     { attempt: 2, status: 200, body: '{"success":true}' }
@@ -94,7 +103,7 @@ t.test('OAuth2: a client-credentials token before each delivery, then Authorizat
   })
   const { interviewId } = await startAnswer(fake)
   const deliveries = await fake.completeOnboarding(interviewId, {
-    webhook: { url: `${host.url}/hook`, oauth: { tokenUrl: `${host.url}/token`, clientId: 'incode', clientSecret: 's3cret:x' } }
+    webhook: { url: `${host.url}/hook`, oauth: { tokenUrl: `${host.url}/token`, clientId: 'incode', clientSecret: 's3cret:x' }, retryDelayMs: 0 }
   })
   t.same(deliveries, [
     { attempt: 1, status: 401, body: '', error: 'The webhook answered 401' },
@@ -173,7 +182,8 @@ t.test('close() aborts a delivery in progress and the redeliveries, and closes t
   const first = await startAnswer(fake)
   const second = await startAnswer(fake)
   const hanging = fake.completeOnboarding(first.interviewId, { webhook: { url: `${host.url}/hang`, timeoutMs: 60_000 } })
-  const waiting = fake.completeOnboarding(second.interviewId, { webhook: { url: `${host.url}/fail`, retryDelayMs: 60_000 } })
+  // Incode's own wait before a redelivery, 30 s by default.
+  const waiting = fake.completeOnboarding(second.interviewId, { webhook: { url: `${host.url}/fail` } })
   await until(() => host.received.length === 2, 'both webhooks to arrive')
   await new Promise((resolve) => setTimeout(resolve, 20))
   t.ok(host.sockets.size > 0, 'the deliveries hold connections')
@@ -185,4 +195,30 @@ t.test('close() aborts a delivery in progress and the redeliveries, and closes t
   await until(() => host.sockets.size === 0, 'the webhook connections to close')
   t.equal(host.received.length, 2)
   await t.rejects(fake.completeOnboarding(first.interviewId), { message: 'completeOnboarding: the fake Incode API is closed' })
+})
+
+t.test('sendWebhook: the other kinds Incode posts, built as it sends them, delivered and redelivered as the onboarding status', async (t) => {
+  const host = await startWebhookReceiver(t, { '/account': [{ status: 503 }] })
+  const fake = await startFake(t, { clientId: 'acme', webhook: { url: `${host.url}/account`, retryDelayMs: 0 } })
+  const { interviewId } = await startAnswer(fake)
+  const timestamp = new Date('2026-01-02T03:04:05.000Z')
+  const event = sessionEvent({ eventType: 'SESSION_SUCCEEDED', interviewId, clientId: fake.clientId, flowId: 'flow-1', timestamp })
+  t.same(event, { event_type: 'SESSION_SUCCEEDED', interviewId, clientId: 'acme', flowId: 'flow-1', timestamp: '2026-01-02T03:04:05.000Z' })
+  t.same((await fake.sendWebhook(event)).map((delivery) => delivery.status), [503, 200], 'to the account\'s webhook, delivered again')
+  t.same(host.to('/account').map((request) => JSON.parse(request.body)), [event, event])
+  t.match(sessionEvent({ eventType: 'SESSION_STARTED', interviewId }), { clientId: 'fake-client', timestamp: /^\d{4}-\d\d-\d\dT/ })
+  t.notOk('flowId' in sessionEvent({ eventType: 'SESSION_STARTED', interviewId }), 'no flowId unless given')
+
+  const passed = faceAuthenticationResult({ transactionId: 'tx-1', customerId: 'identity-1', interviewId, verified: true })
+  t.match(passed, { transactionId: 'tx-1', customerId: 'identity-1', interviewId, faceMatch: true, overallStatus: 'PASS', token: '', interviewToken: '' })
+  t.notOk('errorCode' in passed)
+  const failed = faceAuthenticationResult({ transactionId: 'tx-2', customerId: 'identity-1', interviewId, verified: false })
+  t.match(failed, { faceMatch: false, overallStatus: 'FAIL', error: 'User is not recognized', errorCode: 4015, errorMessage: 'NA' })
+  await fake.sendWebhook(failed, { webhook: { url: `${host.url}/own` } })
+  t.same(host.to('/own').map((request) => JSON.parse(request.body)), [failed], 'to a webhook of its own')
+
+  fake.setWebhook(undefined)
+  t.same(await fake.sendWebhook(event), [], 'nothing without a webhook')
+  await fake.close()
+  await t.rejects(fake.sendWebhook(event), { message: 'sendWebhook: the fake Incode API is closed' })
 })

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { request } from 'undici'
 import fastifyIncode, { type FastifyIncodeOptions, type IncodeWebhookEvent } from 'fastify-incode'
-import type { FakeIncode } from 'fastify-incode/testing'
+import { sessionEvent, type FakeIncode } from 'fastify-incode/testing'
 import { codeBlocks, type CodeBlock } from './readme/markdown.js'
 import { emptyApp, fakeIncode, RecordingDatabase, SessionStore, setGlobals, settingsOf } from './readme/givens.js'
 
@@ -98,6 +98,17 @@ async function listen (app: FastifyInstance): Promise<string> {
 }
 
 /** A new session on the fake, through the plugin's route. */
+/** An app with the plugin and the admin log-in, and a session finished on the fake: the givens `app` and `interviewId`. */
+async function givenFinishedSession (t: Test): Promise<{ fake: FakeIncode, interviewId: string }> {
+  const fake = await fakeIncode(t)
+  const { adminEmail, adminPassword } = settingsOf(fake)
+  const app = await appWithPlugin(t, fake, { adminEmail, adminPassword })
+  const interviewId = await startedSession(app)
+  await fake.completeOnboarding(interviewId)
+  setGlobals(t, { app, interviewId })
+  return { fake, interviewId }
+}
+
 async function startedSession (app: FastifyInstance): Promise<string> {
   return (await app.inject({ method: 'POST', url: '/incode/sessions' })).json().interviewId
 }
@@ -207,7 +218,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'the webhook: the event stored, the score read with the admin log-in',
-    matches: /onWebhook: async function \(event\) \{\n\s+\/\/ Incode delivers again/,
+    matches: /onWebhook: async function \(event\) \{\n\s+if \(event\.kind !== 'onboarding-status'\) return/,
     run: async (t, sample) => {
       const fake = await fakeIncode(t)
       const app = emptyApp(t)
@@ -224,6 +235,51 @@ const scenarios: Scenario[] = [
         { op: 'upsert', table: 'onboarding_events', row: { key: `${interviewId}:ONBOARDING_FINISHED`, interviewId, status: 'ONBOARDING_FINISHED' } },
         { op: 'update', table: 'onboarding_sessions', key: interviewId, row: { score: 'OK' } }
       ])
+      const webhook = { url: `${url}/incode/webhook`, secretHeader: { name: 'x-incode-webhook-secret', value: WEBHOOK_SECRET } }
+      const sessionDeliveries = await fake.sendWebhook(sessionEvent({ eventType: 'SESSION_SUCCEEDED', interviewId }), { webhook })
+      t.same(sessionDeliveries.map((delivery) => delivery.status), [200], 'another kind of webhook: accepted')
+      t.equal(db.writes.length, 2, 'and left alone by the sample')
+    }
+  },
+  {
+    name: 'the finished onboarding: approved when OK, the identity stored, the customer token as a secret',
+    matches: /approve: 'when-ok',\s+\/\/ approve when/,
+    run: async (t, sample) => {
+      const fake = await fakeIncode(t)
+      const app = emptyApp(t)
+      const db = new RecordingDatabase()
+      setGlobals(t, { app, fastifyIncode, db, webhookSecret: WEBHOOK_SECRET, ...settingsOf(fake) })
+      await load(sample)
+      const url = await listen(app)
+      const interviewId = await startedSession(app)
+      const webhook = { url: `${url}/incode/webhook`, secretHeader: { name: 'x-incode-webhook-secret', value: WEBHOOK_SECRET } }
+      t.same((await fake.completeOnboarding(interviewId, { webhook })).map((delivery) => delivery.status), [200])
+      const [approval] = fake.requestsTo('/omni/process/approve')
+      t.equal(approval?.query.interviewId, interviewId, 'approved')
+      const identity = db.writes.find((write) => write.table === 'identities')?.row as { key: string, customerToken: string }
+      t.same(db.writes, [
+        { op: 'update', table: 'onboarding_sessions', key: interviewId, row: { score: 'OK', identityId: identity.key, alreadyApproved: false } },
+        { op: 'upsert', table: 'identities', row: { key: identity.key, customerToken: identity.customerToken } }
+      ])
+      t.match(identity.customerToken, /^[\w-]+\.[\w-]+\.[\w-]+$/)
+
+      const failed = await startedSession(app)
+      await fake.completeOnboarding(failed, { webhook, score: { status: 'FAIL' } })
+      t.same(db.writes.at(-1), { op: 'update', table: 'onboarding_sessions', key: failed, row: { score: 'FAIL', identityId: undefined, alreadyApproved: false } }, 'FAIL: not approved')
+      t.equal(fake.requestsTo('/omni/process/approve').length, 1)
+    }
+  },
+  {
+    name: 'the outcome calls: approve, the document\'s data, the images, erasure of the personal data',
+    matches: /const identity = await app\.incode\.approveSession\(interviewId\)/,
+    run: async (t, sample) => {
+      const { fake, interviewId } = await givenFinishedSession(t)
+      const { identity, ocr, croppedFace } = await load(sample)
+      t.match(identity, { identityId: /^[0-9a-f]{24}$/, existingCustomer: false, totalScore: 'OK' })
+      t.match(ocr, { name: { fullName: 'ALEX SAMPLE' }, birthDate: Date.UTC(1990, 0, 31) })
+      t.equal((croppedFace as Buffer).subarray(1, 4).toString(), 'PNG')
+      t.equal(fake.sessions.get(interviewId)?.personalDataDeleted, true, 'the personal data erased')
+      t.same(fake.requestsTo('/omni/interviews')[0]?.body, { filter: { ids: [interviewId] }, config: { deletePiiDataOnly: true } })
     }
   },
   {
@@ -268,12 +324,7 @@ const scenarios: Scenario[] = [
     name: 'the onboarding status and the score of a finished session',
     matches: /getOnboardingStatus\(interviewId\)/,
     run: async (t, sample) => {
-      const fake = await fakeIncode(t)
-      const { adminEmail, adminPassword } = settingsOf(fake)
-      const app = await appWithPlugin(t, fake, { adminEmail, adminPassword })
-      const interviewId = await startedSession(app)
-      await fake.completeOnboarding(interviewId)
-      setGlobals(t, { app, interviewId })
+      await givenFinishedSession(t)
       const { onboardingStatus, score } = await load(sample)
       t.equal(onboardingStatus, 'ONBOARDING_FINISHED')
       t.equal(score.overall.status, 'OK')

@@ -170,7 +170,6 @@ t.test('bad bodies from an authenticated caller: 400, no hook call; unknown keys
     ['JSON null', 'null'],
     ['an array', '[]'],
     ['no interviewId', { onboardingStatus: 'ONBOARDING_FINISHED' }],
-    ['no onboardingStatus', { interviewId: '0123456789abcdef01234567' }],
     ['an interviewId that is not an id', { interviewId: '<script>', onboardingStatus: 'ONBOARDING_FINISHED' }],
     ['a status that is not one', { interviewId: '0123456789abcdef01234567', onboardingStatus: 'finished; drop table' }],
     ['a numeric externalId', { interviewId: '0123456789abcdef01234567', onboardingStatus: 'EXPIRED', externalId: 7 }]
@@ -186,7 +185,7 @@ t.test('bad bodies from an authenticated caller: 400, no hook call; unknown keys
 
   const extra = await postWebhook(host.url, auth, { interviewId: '0123456789abcdef01234567', onboardingStatus: 'EXPIRED', externalId: 'c-1', riskLevel: 'low' })
   t.equal(extra.status, 200)
-  t.match(host.events[0], { externalId: 'c-1', riskLevel: 'low', dedupeKey: '0123456789abcdef01234567:EXPIRED' })
+  t.match(host.events[0], { kind: 'onboarding-status', externalId: 'c-1', riskLevel: 'low', dedupeKey: '0123456789abcdef01234567:EXPIRED' })
 })
 
 t.test('a hook that fails: 500 so that Incode delivers again, and the redelivery is processed', async (t) => {

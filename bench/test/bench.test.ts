@@ -1,13 +1,7 @@
 import t from 'tap'
-import { execFile } from 'node:child_process'
-import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { deserialize, serialize } from 'node:v8'
 import type { measure, Run, ServerName } from '../benchmark.js'
 import type { driveBrowsers } from '../browsers.js'
 import type { buildChart, logTicks } from '../chart.js'
@@ -16,55 +10,19 @@ import type { formatConsole, formatResults, formatSoaks } from '../report.js'
 import type { Soak } from '../soak.js'
 import type { Figures, summarize } from '../summary.js'
 import type { evaluateTargets, formatVerdict } from '../targets.js'
+import { callBench, createCutter, listenOnLoopback, root, run, tableRows } from './support/bench.js'
+import { checkQuickWebhookSection } from './support/webhook-section.js'
 
-// The benchmark is plain JavaScript run by plain Node, as `npm run bench` runs it, so every test
-// runs it in a child process and never imports it here: the code tested is the code that runs
-// (and its coverage is counted once, not against a transpiled copy). The end-to-end test runs the
-// whole of it; the parts with logic (options, summary, targets, chart, report, the soak's
-// browsers) are called one function at a time through callBench.
-const run = promisify(execFile)
-// The repository's root: `npm run bench` runs `node bench/run.js` from there.
-const root = fileURLToPath(new URL('../..', import.meta.url))
-
-// Calls bench/<file>'s export <name> with arguments and result cloned through v8.serialize, so that
-// NaN, Infinity and errors cross as they are.
-const CALL = `
-  import { deserialize, serialize } from 'node:v8'
-  const [file, name, input] = process.argv.slice(1)
-  let output
-  try {
-    output = { value: await (await import(file))[name](...deserialize(Buffer.from(input, 'base64'))) }
-  } catch (error) {
-    output = { error }
-  }
-  process.stdout.write(serialize(output).toString('base64'))
-`
-
-/** Calls a function of bench/ in a plain Node process and resolves to its result, or rejects with its error. */
-async function callBench<F extends (...args: any[]) => unknown> (
-  file: string, name: string, ...args: Parameters<F>
-): Promise<Awaited<ReturnType<F>>> {
-  const input = serialize(args).toString('base64')
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CALL, new URL(`../${file}`, import.meta.url).href, name, input])
-  const output = deserialize(Buffer.from(stdout, 'base64')) as { value: Awaited<ReturnType<F>> } | { error: unknown }
-  if ('error' in output) throw output.error
-  return output.value
-}
-
-/** Splits the Markdown tables of a text into rows of trimmed cells (rule rows included). */
-function tableRows (text: string): string[][] {
-  return text.split('\n').filter((line) => line.startsWith('|'))
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()))
-}
-
-t.test('the quick benchmark runs every server and the soak, prints the headline and the targets, writes RESULTS.md and the chart', async (t) => {
+t.test('the quick benchmark runs every server, the soak and the webhook burst, prints the headline and the targets, writes RESULTS.md and the chart', async (t) => {
   const dir = t.testdir()
   const { stdout } = await run(process.execPath, ['bench/run.js', '--quick', '--rounds=1'], {
     cwd: root,
     env: { ...process.env, BENCH_RESULTS: `${dir}/RESULTS.md`, BENCH_CHART: `${dir}/chart/results.svg`, BENCH_ROUNDS: '2' },
     timeout: 120_000
   })
-  const rows = tableRows(stdout)
+  // The webhook burst's section comes last, after the other targets.
+  const [main = '', webhook = ''] = stdout.split(/\n(?=\| webhook burst )/)
+  const rows = tableRows(main)
   t.same(rows[0], ['Incode latency', 'browsers', 'limit req/s', 'A req/s', 'B-fetch req/s', 'B req/s',
     'A p99 ms', 'B-fetch p99 ms', 'B p99 ms', 'A errors'])
   for (const [latency, browsers, limit] of [['0 ms', '20', '–'], ['100 ms', '50', '500']]) {
@@ -83,7 +41,7 @@ t.test('the quick benchmark runs every server and the soak, prints the headline 
   t.ok(Number(soak.get('sessions created at the fake')) > 0, 'the fake counted sessions')
   t.match(soak.get('sessions recorded by onSessionCreated'), /^\d+$/)
   // Whether a target passes in a run this short says nothing: only that each is evaluated.
-  const verdicts = stdout.split('\n').filter((line) => /^(PASS|FAIL) {2}/.test(line))
+  const verdicts = main.split('\n').filter((line) => /^(PASS|FAIL) {2}/.test(line))
   const number = String.raw`(\d+\.\d+|Infinity|NaN)`
   const connections = (where: string) => new RegExp(`^(PASS|FAIL) {2}${where}: A upstream connections per 1 000 requests ${number}, ` +
     `target ≤ ${number} \\(B-fetch's ${number} and 1 per run\\)$`)
@@ -100,6 +58,7 @@ t.test('the quick benchmark runs every server and the soak, prints the headline 
   ]
   t.equal(verdicts.length, expected.length, 'one line per target, scenario by scenario, then the soak')
   expected.forEach((pattern, i) => t.match(verdicts[i], pattern))
+  checkQuickWebhookSection(t, webhook)
 
   const report = await readFile(`${dir}/RESULTS.md`, 'utf8')
   t.match(report, /^- Date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/m)
@@ -107,10 +66,13 @@ t.test('the quick benchmark runs every server and the soak, prints the headline 
   t.match(report, /^- Packages: fastify-incode \d+\.\d+\.\d+, fastify 5\..*, Node's undici \(global fetch\) \d/m)
   t.match(report, /^- Command: `BENCH_.*node bench\/run\.js --quick --rounds=1`$/m)
   // Arguments win over BENCH_* variables, which win over --quick, which wins over the defaults.
-  t.match(report, /^- Settings: 1 round\(s\) of A, B, B-fetch, U, 0\.5 s per run, .*scenarios \(Incode latency × browsers\): 0 ms × 20, 100 ms × 50; soak of A: 1 s after a 0\.25 s warm-up, at 100 ms × 20 browsers, deadline 500 ms$/m)
+  t.match(report, /^- Settings: 1 round\(s\) of A, B, B-fetch, U, 0\.5 s per run, .*scenarios \(Incode latency × browsers\): 0 ms × 20, 100 ms × 50; soak of A: 1 s after a 0\.25 s warm-up, at 100 ms × 20 browsers, deadline 500 ms; webhook burst: 40 deliveries of 20 events at 100 ms$/m)
   t.match(report, /^!\[[^\]]+\]\(chart\/results\.svg\)$/m, 'the chart, linked relative to RESULTS.md')
   t.ok(report.includes(stdout.split('\n\n')[0] ?? '-'), 'the headline of stdout')
   for (const line of verdicts) t.ok(report.includes(`- ${line}\n`), `RESULTS.md lists "${line.slice(0, 40)}…"`)
+  const burstSection = report.slice(report.indexOf('## Webhook burst'), report.indexOf('## Every run'))
+  t.ok(burstSection.includes(webhook.split('\n\n')[0] ?? '-'), 'RESULTS.md has the webhook burst\'s table of stdout')
+  checkQuickWebhookSection(t, burstSection)
   const runs = tableRows(report.slice(report.indexOf('## Every run')))
   t.same(runs.slice(2).map((row) => row.slice(0, 4).join(' ')), [
     '0 ms 20 1 A', '0 ms 20 1 B', '0 ms 20 1 B-fetch', '0 ms 20 1 U',
@@ -394,7 +356,7 @@ t.test('chart: the log scale runs from the 1-2-5 tick at or below the smallest v
   t.same(await ticks([]), [1, 2, 5, 10])
 })
 
-t.test('report: the soak table, and what is printed and written when the soak was skipped', async (t) => {
+t.test('report: the soak table, and what is printed and written when the soak and the webhook burst were skipped', async (t) => {
   const table = await callBench<typeof formatSoaks>('report.js', 'formatSoaks', [
     soak({ load: { sent: 10, statuses: { 201: 8, 504: 1 }, left: 1, errors: 0, p99: 2004.4 } }),
     soak({ server: 'B-fetch', sessionsCreated: undefined, sessionsRecorded: undefined, undelivered: undefined })
@@ -410,22 +372,25 @@ t.test('report: the soak table, and what is printed and written when the soak wa
   const summaries = await summarizeRuns(runsOf(0, 1, {}))
   const printed = await callBench<typeof formatConsole>('report.js', 'formatConsole', summaries, [], [{ passed: true, text: 'a target' }])
   t.match(printed, /^\| Incode latency .*\n\| -+ .*\n\| 0 ms .*\n\nPASS {2}a target\n$/, 'the headline, no soak table, the targets')
-  const options = await callBench<typeof parseOptions>('options.js', 'parseOptions', ['--quick', '--soak=0'], {})
+  const options = await callBench<typeof parseOptions>('options.js', 'parseOptions', ['--quick', '--soak=0', '--webhook-burst=0'], {})
   const report = await callBench<typeof formatResults>('report.js', 'formatResults', {
     runs: [],
     summaries,
     soaks: [],
     verdicts: [],
+    burst: undefined,
+    burstVerdicts: [],
     options,
-    command: 'node bench/run.js --quick --soak=0',
+    command: 'node bench/run.js --quick --soak=0 --webhook-burst=0',
     date: new Date(0),
     machine: 'a machine',
     packages: 'some packages',
     load: [0, 0],
     chart: 'results.svg'
   })
-  t.match(report, /^- Settings: .*; no soak$/m)
+  t.match(report, /^- Settings: .*; no soak; no webhook burst$/m)
   t.match(report, /## Soak\n\nSkipped \(`--soak=0`\)\.\n/)
+  t.match(report, /## Webhook burst\n\nSkipped \(`--webhook-burst=0`\)\.\n/)
 })
 
 t.test('the soak\'s browsers: answers by status, browsers that left, errors, all bounded in time', async (t) => {
@@ -433,28 +398,17 @@ t.test('the soak\'s browsers: answers by status, browsers that left, errors, all
     url, browsers: 2, seconds: 0.2, leaveRate, leaveAfterMs: [5, 10], answerTimeoutMs: 5000
   })
   // Answers after 50 ms; a browser that leaves leaves before.
-  const server = createServer((_request, response) => { setTimeout(() => response.writeHead(201).end('{}'), 50) })
-  // Cuts every connection as soon as a request arrives.
-  const cutter = createNetServer((socket) => socket.once('data', () => socket.destroy()))
-  await Promise.all([server, cutter].map(async (listening) => {
-    listening.listen(0, '127.0.0.1')
-    await once(listening, 'listening')
-  }))
-  t.teardown(() => {
-    server.closeAllConnections()
-    server.close()
-    cutter.close()
-  })
-  const url = (listening: { address: () => unknown }) => `http://127.0.0.1:${(listening.address() as AddressInfo).port}/incode/sessions`
+  const server = await listenOnLoopback(t, createServer((_request, response) => { setTimeout(() => response.writeHead(201).end('{}'), 50) }))
+  const cutter = await listenOnLoopback(t, createCutter())
 
-  const answered = await drive(url(server), 0)
+  const answered = await drive(`${server}/incode/sessions`, 0)
   t.match(answered, { statuses: { 201: answered.sent }, left: 0, errors: 0 }, 'every request answered')
   t.ok(answered.sent >= 2 && Number.isFinite(answered.p99), 'each browser sent at least one; a p99 of the answers')
-  t.match(await drive(url(server), 1), { statuses: {}, errors: 0, p99: Number.NaN }, 'every browser left every time')
-  const cut = await drive(url(cutter), 0)
+  t.match(await drive(`${server}/incode/sessions`, 1), { statuses: {}, errors: 0, p99: Number.NaN }, 'every browser left every time')
+  const cut = await drive(`${cutter}/incode/sessions`, 0)
   t.match(cut, { statuses: {}, left: 0, errors: cut.sent }, 'a cut connection is an error')
 
-  await t.rejects(drive('http://192.0.2.1/incode/sessions', 0), new RangeError('the soak loads loopback addresses only, not 192.0.2.1'))
+  await t.rejects(drive('http://192.0.2.1/incode/sessions', 0), new RangeError('the benchmark loads loopback addresses only, not 192.0.2.1'))
 })
 
 t.test('B-fetch passes a failed Incode call on as a 502, as a hand-written route would', async (t) => {

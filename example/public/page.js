@@ -15,6 +15,18 @@ const FAILURES = {
 }
 
 /**
+ * What to tell the person when "Delete my data" fails: their data is still there (at Incode, or
+ * in the app's record of it), and trying again is safe.
+ */
+const DELETE_FAILURES = {
+  ...FAILURES,
+  500: 'Your data could not be deleted just now. Please try again.',
+  502: 'The identity-verification service did not delete your data just now. Please try again later.',
+  503: 'The identity-verification service cannot be reached right now, so your data is not deleted yet. Please try again in a few minutes.',
+  504: 'The identity-verification service took too long to answer, so your data may not be deleted yet. Please try again.'
+}
+
+/**
  * @typedef {{ status: string, value?: string | number } | null} RecordedScore
  */
 
@@ -25,6 +37,10 @@ const FAILURES = {
  * @property {string} createdAt
  * @property {string | null} onboardingStatus
  * @property {RecordedScore} score
+ * @property {string | null} identityId the Incode identity of the person verified
+ * @property {string | null} maskedName their name as the app keeps it, each word's first letter and ***
+ * @property {number | null} birthYear the year of their birth date, all the app keeps of it
+ * @property {string | null} dataDeletedAt when "Delete my data" erased the session
  */
 
 /**
@@ -32,7 +48,7 @@ const FAILURES = {
  * then recorded for the session.
  * @typedef {object} FinishAnswer
  * @property {Array<{ attempt: number, status: number, error?: string }>} deliveries
- * @property {{ onboardingStatus: string | null, score: RecordedScore }} recorded
+ * @property {Pick<RecordedSession, 'onboardingStatus' | 'score' | 'identityId'>} recorded
  */
 
 /** A failure worded for the person in front of the page. */
@@ -49,23 +65,26 @@ const user = /** @type {HTMLInputElement} */ (element('user'))
 /** The interviewId "Start verification" last showed. */
 let current = ''
 
-/** @param {Response} response */
-function describeFailure (response) {
+/**
+ * @param {Response} response
+ * @param {Record<number, string>} failures what to say for each status
+ */
+function describeFailure (response, failures) {
   if (response.status === 429) {
     const seconds = Number(response.headers.get('retry-after'))
     const wait = seconds > 0 ? `${seconds} second${seconds === 1 ? '' : 's'}` : 'a minute'
     return `Too many verification attempts. Please wait ${wait} before trying again.`
   }
-  return FAILURES[/** @type {keyof typeof FAILURES} */ (response.status)] ??
-    `Something went wrong (HTTP ${response.status}). Please try again.`
+  return failures[response.status] ?? `Something went wrong (HTTP ${response.status}). Please try again.`
 }
 
 /**
  * Calls the app as the signed-in user and returns its JSON answer.
- * @param {'GET' | 'POST'} method
+ * @param {'GET' | 'POST' | 'DELETE'} method
  * @param {string} path
+ * @param {Record<number, string>} [failures] what to say when the app answers a failure
  */
-async function call (method, path) {
+async function call (method, path, failures = FAILURES) {
   let response
   try {
     // The demo's sign-in; a real app sends its session cookie instead.
@@ -73,7 +92,7 @@ async function call (method, path) {
   } catch {
     throw new Failure('The server cannot be reached. Check your connection and try again.')
   }
-  if (!response.ok) throw new Failure(describeFailure(response))
+  if (!response.ok) throw new Failure(describeFailure(response, failures))
   return await response.json()
 }
 
@@ -131,8 +150,15 @@ async function finishVerification () {
   }
   element('finish-outcome').textContent = 'The fake Incode API finished the onboarding and delivered its webhook to this app ' +
     `(HTTP ${delivered.status}). The app recorded the status ${recorded.onboardingStatus ?? 'none'} ` +
-    `and the score ${scoreText(recorded.score) ?? 'none yet'}.`
+    `and the score ${scoreText(recorded.score) ?? 'none yet'}.` +
+    (recorded.identityId === null ? '' : ' Incode approved the person: the app recorded their identity, and their name and birth date masked.')
   element('finish-outcome').hidden = false
+}
+
+/** "Delete my data", once the person confirms: Incode erases the session, and the app what it kept of it. */
+async function deleteMyData (/** @type {string} */ interviewId) {
+  if (!window.confirm('Delete the data of this verification, at Incode and in this app? This cannot be undone.')) return
+  await call('DELETE', `/example/sessions/${encodeURIComponent(interviewId)}/data`, DELETE_FAILURES)
 }
 
 /**
@@ -149,23 +175,89 @@ function scoreText (score) {
   return score === null ? null : `${score.status}${score.value === undefined ? '' : ` (${score.value})`}`
 }
 
+/** A date and time, short, in the person's locale. */
+function when (/** @type {string} */ iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })
+}
+
+/**
+ * What the app keeps of the person a session verified, as the row and the panel show it: the day
+ * and month of the birth date are not kept, and show as stars.
+ * @param {RecordedSession} session
+ */
+function verifiedFacts ({ identityId, maskedName, birthYear }) {
+  return { identityId, name: maskedName ?? 'not read', birthDate: birthYear === null ? 'not read' : `${birthYear}-**-**` }
+}
+
+/** @param {RecordedSession} session */
+function deletionText ({ dataDeletedAt }) {
+  return dataDeletedAt === null ? null : `Data deleted at ${when(dataDeletedAt)}, at Incode and in this app.`
+}
+
+/**
+ * The line under a session's row: who was verified, or when their data was deleted, and the
+ * "Delete my data" button while there is data to delete.
+ * @param {RecordedSession} session
+ * @param {boolean} canDeleteData
+ */
+function detailsRow (session, canDeleteData) {
+  const row = Object.assign(document.createElement('tr'), { className: 'details' })
+  row.dataset.detailsOf = session.interviewId
+  const details = Object.assign(document.createElement('td'), { colSpan: 5 })
+  const deleted = deletionText(session)
+  if (deleted !== null) {
+    details.textContent = deleted
+  } else {
+    const { identityId, name, birthDate } = verifiedFacts(session)
+    if (identityId === null) details.append('No verified identity.')
+    else details.append('Verified: identity ', Object.assign(document.createElement('code'), { textContent: identityId }), `, name ${name}, born ${birthDate}.`)
+    if (canDeleteData) {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'delete', textContent: 'Delete my data' })
+      button.addEventListener('click', () => run(button, () => deleteMyData(session.interviewId)))
+      details.append(button)
+    }
+  }
+  row.append(details)
+  return row
+}
+
+/**
+ * The panel's part about the session "Start verification" showed: the person verified, or that
+ * their data was deleted.
+ * @param {RecordedSession | undefined} session
+ */
+function showVerified (session) {
+  const verified = session !== undefined && session.identityId !== null && session.dataDeletedAt === null
+  if (verified) {
+    const { identityId, name, birthDate } = verifiedFacts(session)
+    element('identity-id').textContent = identityId
+    element('verified-name').textContent = name
+    element('birth-date').textContent = birthDate
+  }
+  element('verified').hidden = !verified
+  const deleted = session === undefined ? null : deletionText(session)
+  element('data-deleted').textContent = deleted
+  element('data-deleted').hidden = deleted === null
+}
+
 async function showRecordedSessions () {
-  const { fakeIncode, sessions } = await call('GET', '/example/sessions')
-  const rows = sessions.map((/** @type {RecordedSession} */ session) => {
+  const { fakeIncode, canDeleteData, sessions } = await call('GET', '/example/sessions')
+  const rows = sessions.flatMap((/** @type {RecordedSession} */ session) => {
     const row = document.createElement('tr')
     row.dataset.interviewId = session.interviewId
     row.append(
       cell(session.interviewId),
       cell(session.route),
-      cell(new Date(session.createdAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })),
+      cell(when(session.createdAt)),
       cell(session.onboardingStatus, 'no webhook yet'),
       cell(scoreText(session.score))
     )
-    return row
+    return [row, detailsRow(session, canDeleteData)]
   })
   element('sessions').replaceChildren(...rows)
   element('no-sessions').hidden = rows.length > 0
   element('fake-finish').hidden = !fakeIncode
+  showVerified(sessions.find((/** @type {RecordedSession} */ session) => session.interviewId === current))
 }
 
 /** @param {unknown} error */

@@ -28,6 +28,7 @@ t.test('with no INCODE_API_KEY its log says so, and it records each session once
   t.equal(listed.statusCode, 200)
   t.same(listed.json(), {
     fakeIncode: true,
+    canDeleteData: true,
     sessions: [{
       interviewId,
       externalCustomerId: 'alice',
@@ -35,9 +36,13 @@ t.test('with no INCODE_API_KEY its log says so, and it records each session once
       createdAt: rows[0]?.created_at,
       onboardingStatus: null,
       statusUpdatedAt: null,
-      score: null
+      score: null,
+      identityId: null,
+      maskedName: null,
+      birthYear: null,
+      dataDeletedAt: null
     }]
-  }, 'no status and no score before Incode\'s webhook; the page may offer the fake\'s finish')
+  }, 'no status, no score and nobody verified before Incode\'s webhook; the page may offer the fake\'s finish and "Delete my data"')
 })
 
 t.test('the page and its script are served', async (t) => {

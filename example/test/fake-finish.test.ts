@@ -16,13 +16,28 @@ t.test('finish: the fake delivers the webhook; the session shows ONBOARDING_FINI
   const { url, databasePath } = await startExample(t, {}, { listen: true })
   const { body: { interviewId } } = await postJson(`${url}/incode/sessions`)
 
-  const finished = { deliveries: [{ attempt: 1, status: 200 }], recorded: { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' } } }
-  t.same(await postJson(`${url}/example/sessions/${interviewId}/finish`), { status: 200, body: finished },
-    'the webhook delivered, and what the app recorded from it')
+  const first = await postJson(`${url}/example/sessions/${interviewId}/finish`)
+  const { identityId } = first.body.recorded
+  t.match(identityId, /^[0-9a-f]{24}$/, 'the person was approved: an Incode identity')
+  // The fake's default person, ALEX SAMPLE, born 1990-01-31: masked.
+  const finished = {
+    deliveries: [{ attempt: 1, status: 200 }],
+    recorded: { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' }, identityId, maskedName: 'A*** S***', birthYear: 1990 }
+  }
+  t.same(first, { status: 200, body: finished }, 'the webhook delivered, and what the app recorded from it')
   const listed = await fetch(`${url}/example/sessions`, { headers: alice }).then(async (res) => await res.json())
   t.match(listed, {
     fakeIncode: true,
-    sessions: [{ interviewId, onboardingStatus: 'ONBOARDING_FINISHED', statusUpdatedAt: /^\d{4}-/, score: { status: 'OK', value: '95.0' } }]
+    sessions: [{
+      interviewId,
+      onboardingStatus: 'ONBOARDING_FINISHED',
+      statusUpdatedAt: /^\d{4}-/,
+      score: { status: 'OK', value: '95.0' },
+      identityId,
+      maskedName: 'A*** S***',
+      birthYear: 1990,
+      dataDeletedAt: null
+    }]
   })
 
   const rows = sessionRows(databasePath)
@@ -91,7 +106,8 @@ t.test('the onboarding link opens the fake\'s page; finishing there delivers the
   t.equal(outcome.status, 200)
   t.match(await outcome.text(), '<dd id="webhook">Delivered: HTTP 200</dd>', 'the fake\'s page: the app took the webhook')
   const listed = await fetch(`${url}/example/sessions`, { headers: alice }).then(async (res) => await res.json() as { sessions: unknown[] })
-  t.match(listed.sessions, [{ interviewId, onboardingStatus: 'ONBOARDING_FINISHED', score: { status: 'FAIL', value: '30.0' } }])
+  t.match(listed.sessions, [{ interviewId, onboardingStatus: 'ONBOARDING_FINISHED', score: { status: 'FAIL', value: '30.0' }, identityId: null, maskedName: null }],
+    'failed: nobody verified')
   t.match(logs.records.filter((record) => record.msg === 'Incode webhook received'), [{ interviewId }], 'with the secret header')
 })
 
@@ -99,5 +115,5 @@ t.test('before the app listens the fake has no webhook of it: the finish deliver
   const { app } = await startExample(t)
   const { interviewId } = (await app.inject({ method: 'POST', url: '/incode/sessions', headers: alice })).json()
   const finish = await app.inject({ method: 'POST', url: `/example/sessions/${interviewId}/finish`, headers: alice })
-  t.same(finish.json(), { deliveries: [], recorded: { onboardingStatus: null, score: null } })
+  t.same(finish.json(), { deliveries: [], recorded: { onboardingStatus: null, score: null, identityId: null, maskedName: null, birthYear: null } })
 })

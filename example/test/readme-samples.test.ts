@@ -136,10 +136,12 @@ t.test('the README\'s shell samples, each run as written', { skip }, async (t) =
       t.ok(hasShape(answer, shapeIn(line.slice(line.indexOf('#')))), `${line.slice(0, line.indexOf(' #')).trim()}: the shape its comment shows`)
       answers.push(answer)
     }
-    const [started, linked, listed, finished, start, resumed] = answers as Array<Record<string, any>>
+    const [started, linked, listed, finished, deleted, start, resumed] = answers as Array<Record<string, any>>
     t.same(listed?.sessions.map((session: { interviewId: string }) => session.interviewId), [linked?.interviewId, started?.interviewId],
       'the app recorded both sessions, newest first')
-    t.same(finished?.recorded, { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' } }, 'finish: the link\'s session')
+    t.match(finished?.recorded, { onboardingStatus: 'ONBOARDING_FINISHED', score: { value: '95.0', status: 'OK' }, identityId: /^[0-9a-f]{24}$/, maskedName: 'A*** S***', birthYear: 1990 },
+      'finish: the link\'s session, its person verified and masked')
+    t.equal(deleted?.interviewId, linked?.interviewId, 'delete my data: the link\'s session')
     t.same(resumed, start, 'the phone got the same session back')
 
     // The second terminal: the secret the first printed, a session not finished yet.

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import type { Test } from 'tap'
 import { buildApp } from '../app.js'
 import { sessionRows, temporaryDatabasePath } from './support/database.js'
+import { sessionEvent } from 'fastify-incode/testing'
 import { alice, realIncode, startExample, WEBHOOK_SECRET } from './support/example.js'
 
 const SECRET_HEADER = { name: 'x-incode-webhook-secret', value: WEBHOOK_SECRET }
@@ -27,22 +28,24 @@ async function exampleWithSession (t: Test, incode?: Awaited<ReturnType<typeof r
   return { ...incode, ...example, interviewId, row }
 }
 
-t.test('Incode\'s webhook sets the status and the score is read once; a redelivery changes nothing', async (t) => {
+t.test('Incode\'s webhook sets the status and the score; a redelivery changes nothing and approves nobody twice', async (t) => {
   const { app, fake, url, logs, interviewId, row } = await exampleWithSession(t)
   const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } })
   t.same(deliveries.map(({ status }) => status), [200])
   const finished = row()
   t.match(finished, { onboarding_status: 'ONBOARDING_FINISHED', status_updated_at: /^\d{4}-\d\d-\d\dT/ })
   t.same(JSON.parse(finished?.score ?? ''), { value: '95.0', status: 'OK' })
-  t.equal(fake.requestsTo('/omni/get/score').length, 1)
-  t.same(fake.requestsTo('/omni/get/score')[0]?.query, { id: interviewId })
+  t.same(fake.requestsTo('/omni/get/score').map((request) => request.query), [{ id: interviewId }], 'the score read once, for that session')
 
   // Incode's redelivery of the same event, and the fake finishing it once more: nothing changes.
   t.same(await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED', flowId: 'real-flow' }), { status: 200, body: { success: true } })
   t.same((await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } }))
     .map(({ status }) => status), [200])
   t.same(row(), finished, 'the same row, to the timestamp')
-  t.equal(fake.requestsTo('/omni/get/score').length, 1, 'the score is not read again')
+  // The plugin reads the score of each delivery it is given; the person is approved, and their data read, once.
+  t.equal(fake.requestsTo('/omni/get/score').length, 3, 'one score read per delivery')
+  t.equal(fake.requestsTo('/omni/process/approve').length, 1, 'one approval')
+  t.equal(fake.requestsTo('/omni/get/ocr-data').length, 1, 'the document\'s data read once')
   t.equal(fake.requestsTo('/executive/log-in').length, 1, 'one admin log-in')
 
   const listed = await app.inject({ url: '/example/sessions', headers: alice })
@@ -87,11 +90,11 @@ t.test('a failed score read answers 500: Incode delivers again, and the redelive
   const { fake, url, logs, interviewId, row } = await exampleWithSession(t)
   // The client tries a read three times (its default `retries` is 2) before it gives up.
   fake.failNext({ type: 'status', status: 500 }, { path: '/omni/get/score', times: 3 })
-  const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } })
+  const deliveries = await fake.completeOnboarding(interviewId, { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER, retryDelayMs: 10 } })
   t.same(deliveries.map(({ status }) => status), [500, 200])
   t.equal(fake.requestsTo('/omni/get/score').length, 4)
   t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: JSON.stringify({ value: '95.0', status: 'OK' }) })
-  t.match(logs.records.find((record) => record.msg === 'onWebhook failed: Incode will deliver the event again'), { interviewId })
+  t.match(logs.records.find((record) => record.msg === 'The webhook could not be processed: Incode will deliver the event again'), { interviewId })
 })
 
 t.test('a webhook without the secret is refused, and changes nothing', async (t) => {
@@ -107,20 +110,45 @@ t.test('a webhook without the secret is refused, and changes nothing', async (t)
 t.test('a webhook for a session this app did not record is answered 200 and ignored, with a warning', async (t) => {
   const { fake, url, logs, databasePath } = await exampleWithSession(t)
   const before = sessionRows(databasePath)
-  const stranger = 'f'.repeat(24)
-  t.same(await deliver(url, { interviewId: stranger, onboardingStatus: 'ONBOARDING_FINISHED' }), { status: 200, body: { success: true } })
+  // Another app on the same Incode account started it.
+  const started = await fetch(`${fake.url}/omni/start`, {
+    method: 'POST',
+    headers: { 'x-api-key': fake.apiKey, 'api-version': '1.0', 'content-type': 'application/json' },
+    body: JSON.stringify({ configurationId: 'real-flow' })
+  })
+  const { interviewId: stranger } = await started.json() as { interviewId: string }
+  for (const onboardingStatus of ['ID_VALIDATION_FINISHED', 'ONBOARDING_FINISHED']) {
+    if (onboardingStatus === 'ONBOARDING_FINISHED') await fake.completeOnboarding(stranger)
+    t.same(await deliver(url, { interviewId: stranger, onboardingStatus }), { status: 200, body: { success: true } }, onboardingStatus)
+  }
+  t.same(sessionRows(databasePath), before, 'no row written, none changed')
+  t.equal(fake.requestsTo('/omni/get/ocr-data').length, 0, 'nobody\'s document read')
+  t.match(logs.records.filter((record) => record.level === 40), [
+    { interviewId: stranger, onboardingStatus: 'ID_VALIDATION_FINISHED', msg: /did not record: ignored$/ },
+    { interviewId: stranger, onboardingStatus: 'ONBOARDING_FINISHED', msg: /did not record: ignored$/ }
+  ])
+})
+
+t.test('a webhook of another kind than the onboarding status (a session event) is answered 200 and changes nothing', async (t) => {
+  const { fake, url, interviewId, databasePath } = await exampleWithSession(t)
+  const before = sessionRows(databasePath)
+  const deliveries = await fake.sendWebhook(sessionEvent({ eventType: 'SESSION_SUCCEEDED', interviewId }), { webhook: { url: `${url}/incode/webhook`, secretHeader: SECRET_HEADER } })
+  t.same(deliveries.map(({ status }) => status), [200])
   t.same(sessionRows(databasePath), before)
-  t.equal(fake.requestsTo('/omni/get/score').length, 0)
-  t.match(logs.records.find((record) => record.level === 40), { interviewId: stranger, msg: /did not record: ignored$/ })
+  t.equal(fake.requests.filter((request) => request.path.startsWith('/omni/get/')).length, 0, 'nothing read from Incode')
 })
 
 t.test('without admin credentials: the status, no score, and a warning at boot', async (t) => {
   const incode = await realIncode(t, { INCODE_ADMIN_EMAIL: '', INCODE_ADMIN_PASSWORD: '' })
   const { fake, url, logs, interviewId, row } = await exampleWithSession(t, incode)
-  t.match(logs.records.filter((record) => record.level === 40).map((record) => record.msg), [/^No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD \(or INCODE_ADMIN_TOKEN\) set: scores are not fetched/])
+  t.match(logs.records.filter((record) => record.level === 40).map((record) => record.msg), [
+    'No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched, verified people are ' +
+    'not approved nor shown, and the page offers no "Delete my data".'
+  ])
+  await fake.completeOnboarding(interviewId)
   t.equal((await deliver(url, { interviewId, onboardingStatus: 'ONBOARDING_FINISHED' })).status, 200)
-  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: null })
-  t.equal(fake.requestsTo('/executive/log-in').length + fake.requestsTo('/omni/get/score').length, 0)
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', score: null, identity_id: null })
+  t.same(fake.requests.map((request) => request.path), ['/omni/start'], 'no log-in, no score, no approval: only the session\'s start')
 })
 
 t.test('with INCODE_ADMIN_TOKEN the score is read with that token, no log-in', async (t) => {
@@ -171,7 +199,11 @@ t.test('a database of the example before statuses keeps its rows and gains the n
     createdAt: '2026-01-02T03:04:05.000Z',
     onboardingStatus: null,
     statusUpdatedAt: null,
-    score: null
+    score: null,
+    identityId: null,
+    maskedName: null,
+    birthYear: null,
+    dataDeletedAt: null
   }])
   await app.close()
   // Opened again, it is at the newest version already: nothing to do.

@@ -3,10 +3,11 @@ import type { AdminTokens } from './admin-tokens.js'
 import type { Exchange } from './exchange.js'
 import { sendError } from './incode-http.js'
 import type { Onboardings } from './onboardings.js'
+import type { Identities } from './people.js'
 import type { SessionRecords } from './session-records.js'
 import type { FakeSession } from './types.js'
 
-/** The account the fake plays: the sessions and admin tokens it keeps, its onboardings and their webhook. */
+/** The account the fake plays: the sessions and admin tokens it keeps, its onboardings and their webhook, its identities. */
 export interface IncodeAccount {
   apiKey: string
   clientId: string
@@ -15,6 +16,8 @@ export interface IncodeAccount {
   sessions: SessionRecords
   admin: AdminTokens
   onboardings: Onboardings
+  /** The identities approvals made, one per face. */
+  identities: Identities
 }
 
 /** True when the caller sent the account's `x-api-key`; else answers 403. */
@@ -42,4 +45,16 @@ export function sessionOfCaller (exchange: Exchange, account: IncodeAccount): Fa
 export function hardwareId (exchange: Exchange): string | undefined {
   // Node joins a repeated custom header into one string: it is never an array here.
   return exchange.recorded.headers['x-incode-hardware-id'] as string | undefined
+}
+
+/** The session the query's `name` (default `id`) names; undefined after answering 400. */
+export function sessionOfQuery (exchange: Exchange, account: IncodeAccount, name = 'id'): FakeSession | undefined {
+  const id = exchange.recorded.query[name]
+  if (id === undefined || id === '') {
+    sendError(exchange, 400, `${name} is required`)
+    return undefined
+  }
+  const session = account.sessions.get(id)
+  if (session === undefined) sendError(exchange, 400, 'Unknown interview id')
+  return session
 }

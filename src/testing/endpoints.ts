@@ -18,6 +18,7 @@ import {
   sendScoreOfId,
   sendScoreOfToken
 } from './results.js'
+import { approveSession, deleteSessions, sendImages, sendOcrData } from './outcomes.js'
 import { createSession } from './session.js'
 import type { FakeIncodePath } from './types.js'
 
@@ -42,7 +43,11 @@ const ENDPOINTS = new Map<string, Endpoint>([
   ['/omni/get/score', { method: 'GET', apiVersioned: true, answer: sendScoreOfId }],
   ['/0/omni/get/score', { method: 'GET', apiVersioned: true, answer: sendScoreOfToken }],
   ['/omni/finish-status', { method: 'GET', apiVersioned: true, answer: sendFinishStatus }],
-  ['/omni/authentication/verify', { method: 'POST', apiVersioned: true, answer: sendAuthenticationVerdict }]
+  ['/omni/authentication/verify', { method: 'POST', apiVersioned: true, answer: sendAuthenticationVerdict }],
+  ['/omni/process/approve', { method: 'POST', apiVersioned: true, answer: approveSession }],
+  ['/omni/get/ocr-data', { method: 'GET', apiVersioned: true, answer: sendOcrData }],
+  ['/omni/get/images', { method: 'POST', apiVersioned: true, answer: sendImages }],
+  ['/omni/interviews', { method: 'DELETE', apiVersioned: true, answer: deleteSessions }]
 ] satisfies Array<[FakeIncodePath, Endpoint]>)
 // Incode's hosted onboarding, which a person's browser opens: no API key, no api-version.
 const ONBOARDING_PAGE: Endpoint = { method: 'GET', apiVersioned: false, answer: sendOnboardingPage }

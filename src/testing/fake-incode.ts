@@ -13,6 +13,7 @@ import { FaultPlan, misbehave } from './faults.js'
 import { endIdleConnections, resolveIdleOptions } from './idle-connections.js'
 import { sendError } from './incode-http.js'
 import { Onboardings } from './onboardings.js'
+import { Identities } from './people.js'
 import { SessionRecords } from './session-records.js'
 import type {
   CompleteOnboardingOptions,
@@ -68,7 +69,8 @@ class FakeIncodeServer implements FakeIncode {
       configurationIds,
       sessions: new SessionRecords(this.sessions, this.#maxRecorded),
       admin: new AdminTokens({ ...options, maxRecorded: this.#maxRecorded }),
-      onboardings: new Onboardings(this.clientId, options.webhook)
+      onboardings: new Onboardings(this.clientId, options.webhook),
+      identities: new Identities(this.#maxRecorded)
     }
     const idle = resolveIdleOptions(options)
     this.#server = createServer()
@@ -125,6 +127,11 @@ class FakeIncodeServer implements FakeIncode {
     return await this.#account.onboardings.complete(session, options)
   }
 
+  async sendWebhook (body: Record<string, unknown>, options: { webhook?: FakeWebhookTarget } = {}): Promise<WebhookDelivery[]> {
+    if (this.#closing !== undefined) throw new Error('sendWebhook: the fake Incode API is closed')
+    return await this.#account.onboardings.send(body, options.webhook)
+  }
+
   setWebhook (target: FakeWebhookTarget | undefined): void {
     this.#account.onboardings.setWebhook(target)
   }
@@ -134,6 +141,7 @@ class FakeIncodeServer implements FakeIncode {
     this.requests.length = 0
     this.#account.sessions.clear()
     this.#account.admin.clear()
+    this.#account.identities.clear()
     this.clearFaults()
     this.#requestsReceived = 0
     this.#connectionsOpened = 0

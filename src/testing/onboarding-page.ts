@@ -69,9 +69,9 @@ export function completeOnboardingFromPage (exchange: Exchange, account: IncodeA
     return
   }
   // Never rejects: the account's webhook was checked when it was set, and a delivery that fails is
-  // one of the deliveries, which the page tells.
-  account.onboardings.complete(session, { score: { status: score } })
-    .then((deliveries) => sendOutcomePage(exchange, session, deliveries))
+  // a delivery, which the page tells.
+  account.onboardings.completeFromPage(session, { score: { status: score } })
+    .then((delivery) => sendOutcomePage(exchange, session, delivery))
 }
 
 /** The session of `interviewId` when `token` is its own; undefined after answering 404 or 401. */
@@ -87,7 +87,7 @@ function sessionOfPage (exchange: Exchange, account: IncodeAccount, interviewId:
   return undefined
 }
 
-function sendOutcomePage (exchange: Exchange, session: FakeSession, deliveries: WebhookDelivery[]): void {
+function sendOutcomePage (exchange: Exchange, session: FakeSession, delivery: WebhookDelivery | undefined): void {
   const { interviewId, onboardingStatus, score, body: { redirectionUrl } } = session
   // Incode's hosted flow ends at the host's redirectionUrl.
   const next = isHttpUrl(redirectionUrl)
@@ -97,21 +97,16 @@ function sendOutcomePage (exchange: Exchange, session: FakeSession, deliveries: 
 <dt>Interview</dt><dd id="interview-id">${interviewId}</dd>
 <dt>Status</dt><dd id="status">${escapeHtml(onboardingStatus)}</dd>
 <dt>Score</dt><dd id="score">${escapeHtml(`${score.status} (${score.value})`)}</dd>
-<dt>Webhook</dt><dd id="webhook">${escapeHtml(webhookOutcome(deliveries))}</dd>
+<dt>Webhook</dt><dd id="webhook">${escapeHtml(webhookOutcome(delivery))}</dd>
 </dl>
 ${next}`)
 }
 
-/** The last delivery, in words: its HTTP status, why it failed, or that the account has no webhook. */
-function webhookOutcome (deliveries: WebhookDelivery[]): string {
-  const last = deliveries.at(-1)
-  if (last === undefined) return 'None is configured for this account: nothing was sent'
-  if (last.error !== undefined) return `Not delivered, after ${attempts(last.attempt)}: ${last.error}`
-  return last.attempt === 1 ? `Delivered: HTTP ${last.status}` : `Delivered: HTTP ${last.status}, after ${attempts(last.attempt)}`
-}
-
-function attempts (count: number): string {
-  return count === 1 ? '1 attempt' : `${count} attempts`
+/** The first delivery, in words: its HTTP status, why it failed, or that the account has no webhook. */
+function webhookOutcome (delivery: WebhookDelivery | undefined): string {
+  if (delivery === undefined) return 'None is configured for this account: nothing was sent'
+  if (delivery.error === undefined) return `Delivered: HTTP ${delivery.status}`
+  return `Not delivered: ${delivery.error}. Incode delivers it again later, as the account's webhook says`
 }
 
 function sendPage (exchange: Exchange, heading: string, content: string): void {

@@ -1,4 +1,6 @@
-// Finishing an onboarding as Incode's back end does: status and score at once, then the onboarding-status webhook, to the target given or to the account's own (Incode's dashboard holds one per account).
+// Finishing an onboarding as Incode's back end does: status and score at once, then the
+// onboarding-status webhook, to the target given or to the account's own (Incode's dashboard holds
+// one per account); and any other webhook a test sends the same way.
 import { Agent } from 'undici'
 import { completeSession } from './results.js'
 import type { CompleteOnboardingOptions, FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
@@ -28,11 +30,36 @@ export class Onboardings {
    * every delivery, none without a webhook; with the account's webhook it never rejects.
    */
   async complete (session: FakeSession, options: CompleteOnboardingOptions): Promise<WebhookDelivery[]> {
-    const webhook = options.webhook === undefined ? this.#webhook : resolveWebhook(options.webhook)
+    const webhook = this.#target(options.webhook)
     completeSession(session, options)
-    if (webhook === undefined) return []
-    const event = onboardingStatusEvent(session, this.#clientId)
-    return await deliverWebhook(webhook, event, this.#agent, this.#closed.signal)
+    return await this.#deliver(webhook, onboardingStatusEvent(session, this.#clientId))
+  }
+
+  /**
+   * As `complete` with the account's webhook, but resolves after the first delivery (undefined
+   * without a webhook): the redeliveries go on behind, as Incode's do, until `close()`.
+   */
+  completeFromPage (session: FakeSession, options: CompleteOnboardingOptions): Promise<WebhookDelivery | undefined> {
+    completeSession(session, options)
+    const webhook = this.#webhook
+    if (webhook === undefined) return Promise.resolve(undefined)
+    return new Promise((resolve) => {
+      // Never rejects: its promise is left behind, and the first delivery resolves the page's answer.
+      deliverWebhook(webhook, onboardingStatusEvent(session, this.#clientId), this.#agent, this.#closed.signal, resolve)
+    })
+  }
+
+  /** Delivers any webhook body to the target given or the account's, as `complete` delivers its event. */
+  async send (body: Record<string, unknown>, target: FakeWebhookTarget | undefined): Promise<WebhookDelivery[]> {
+    return await this.#deliver(this.#target(target), body)
+  }
+
+  #target (target: FakeWebhookTarget | undefined): ResolvedWebhook | undefined {
+    return target === undefined ? this.#webhook : resolveWebhook(target)
+  }
+
+  async #deliver (webhook: ResolvedWebhook | undefined, body: Record<string, unknown>): Promise<WebhookDelivery[]> {
+    return webhook === undefined ? [] : await deliverWebhook(webhook, body, this.#agent, this.#closed.signal)
   }
 
   /** Cuts the deliveries in progress short, stops their redeliveries, and closes their sockets. */

@@ -1,18 +1,22 @@
 // What Incode reports about a session once it runs: onboarding status, score, finish-status, face log-in checks.
-import { checkAdminToken, checkApiKey, hardwareId, sessionOfCaller } from './account.js'
+import { checkAdminToken, checkApiKey, hardwareId, sessionOfCaller, sessionOfQuery } from './account.js'
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'
 import { readJsonBody, sendError, sendJson } from './incode-http.js'
+import { personOf } from './people.js'
 import type { CompleteOnboardingOptions, FakeScore, FakeSession } from './types.js'
 
 const DEFAULT_SCORE_VALUES: Record<string, string> = { OK: '95.0', WARN: '75.0', FAIL: '30.0' }
 const VERIFY_KEYS = ['transactionId', 'token', 'interviewToken'] as const
 
-/** Sets what `completeOnboarding` says: the onboarding status and the overall score. */
-export function completeSession (session: FakeSession, { status, score }: CompleteOnboardingOptions): void {
+/** Sets what `completeOnboarding` says: the onboarding status, the overall score, who finished, the face log-in's match. */
+export function completeSession (session: FakeSession, { status, score, person, authentication }: CompleteOnboardingOptions): void {
   session.onboardingStatus = status ?? 'ONBOARDING_FINISHED'
   const scoreStatus = score?.status ?? 'OK'
   session.score = { status: scoreStatus, value: score?.value ?? DEFAULT_SCORE_VALUES[scoreStatus] ?? '0.0' }
+  session.person = personOf(person)
+  session.personalDataDeleted = false
+  session.authentication = authentication === undefined ? undefined : { identityId: authentication.identityId }
 }
 
 /** `GET /omni/get/onboarding/status?id=`: API key and admin token. */
@@ -33,13 +37,13 @@ export function sendScoreOfId (exchange: Exchange, account: IncodeAccount): void
     return
   }
   const session = sessionOfQuery(exchange, account)
-  if (session !== undefined) sendJson(exchange, 200, scoreAnswer(session.score))
+  if (session !== undefined) sendJson(exchange, 200, scoreAnswer(session))
 }
 
 /** `GET /0/omni/get/score`: the score of the caller's own session. */
 export function sendScoreOfToken (exchange: Exchange, account: IncodeAccount): void {
   const session = sessionOfCaller(exchange, account)
-  if (session !== undefined) sendJson(exchange, 200, scoreAnswer(session.score))
+  if (session !== undefined) sendJson(exchange, 200, scoreAnswer(session))
 }
 
 /**
@@ -67,27 +71,19 @@ export function sendAuthenticationVerdict (exchange: Exchange, account: IncodeAc
   sendJson(exchange, 200, { verified: session?.score.status === 'OK' })
 }
 
-/** The session named by `?id=`; undefined after answering 400. */
-function sessionOfQuery (exchange: Exchange, account: IncodeAccount): FakeSession | undefined {
-  const { id } = exchange.recorded.query
-  if (id === undefined || id === '') {
-    sendError(exchange, 400, 'id is required')
-    return undefined
-  }
-  const session = account.sessions.get(id)
-  if (session === undefined) sendError(exchange, 400, 'Unknown interview id')
-  return session
-}
-
-/** Incode's score object, reduced to the overall verdict, which every module block repeats. */
-function scoreAnswer ({ status, value }: FakeScore): Record<string, unknown> {
-  // One object in four places: the answer is only serialised, never changed.
+/**
+ * Incode's score object, reduced to the overall verdict, which every module block repeats; a face
+ * log-in's adds the identity its face matched.
+ */
+function scoreAnswer ({ score: { status, value }, authentication }: FakeSession): Record<string, unknown> {
+  // One object in several places: the answer is only serialised, never changed.
   const overall: FakeScore = { value, status }
   return {
     overall,
     reasonMsg: status === 'UNKNOWN' ? 'The onboarding is not finished' : `Overall status ${status}`,
     idValidation: { overall },
     liveness: { overall },
-    faceRecognition: { overall }
+    faceRecognition: { overall },
+    ...(authentication === undefined ? {} : { authentication: { overall, identityId: authentication.identityId } })
   }
 }

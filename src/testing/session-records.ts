@@ -39,6 +39,13 @@ export class SessionRecords {
     return this.#byInterviewId.get(interviewId)
   }
 
+  /** Forgets a session it keeps as if it had never been started. */
+  delete (session: FakeSession): void {
+    this.#byInterviewId.delete(session.interviewId)
+    this.#byToken.delete(session.token)
+    this.#inOrder.splice(this.#inOrder.indexOf(session), 1)
+  }
+
   clear (): void {
     this.#byInterviewId.clear()
     this.#byToken.clear()

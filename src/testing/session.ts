@@ -19,7 +19,10 @@ export function createSession (configurationId: string, body: FakeStartRequestBo
     createdAt,
     onboardingStatus: 'UNKNOWN',
     score: { status: 'UNKNOWN', value: '0.0' },
-    finishedByUserAt: undefined
+    finishedByUserAt: undefined,
+    person: undefined,
+    authentication: undefined,
+    personalDataDeleted: false
   }
 }
 

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 export interface FakeIncodeOptions {
   /**
    * The key the API-key endpoints (`/omni/start`, `/executive/log-in`, `/omni/get/…`,
-   * `/omni/authentication/verify`) accept in `x-api-key`. Default: a random `fake-api-key-<hex>`.
+   * `/omni/process/approve`, `/omni/interviews`, `/omni/authentication/verify`) accept in `x-api-key`. Default: a random `fake-api-key-<hex>`.
    */
   apiKey?: string
   /** When given, `/omni/start` answers 400 for any other `configurationId`. Default: any non-empty string. */
@@ -99,6 +99,14 @@ export interface FakeIncodeRequestBodies {
   '/omni/get/score': undefined
   '/0/omni/get/score': undefined
   '/omni/finish-status': undefined
+  '/omni/process/approve': Record<string, unknown>
+  '/omni/get/ocr-data': undefined
+  '/omni/get/images': { images?: string[], [key: string]: unknown }
+  '/omni/interviews': {
+    filter?: { ids?: string[], [key: string]: unknown }
+    config?: { deletePiiDataOnly?: boolean, [key: string]: unknown }
+    [key: string]: unknown
+  }
 }
 
 /** A session the fake started on `POST /omni/start`. */
@@ -126,6 +134,47 @@ export interface FakeSession {
    * finished; Incode's scores are final from then on), undefined until then.
    */
   finishedByUserAt: Date | undefined
+  /**
+   * Who finished the onboarding, set with its status and score: the face that decides their
+   * identity, and what `GET /omni/get/ocr-data` reads off their document (`{}` once their
+   * personal data was deleted). Undefined until the onboarding is finished.
+   */
+  person: { face: string, ocr: FakeOcrData } | undefined
+  /** The identity a face log-in matched, reported in the score's `authentication` block; undefined for an onboarding. */
+  authentication: { identityId: string } | undefined
+  /** `DELETE /omni/interviews` with `deletePiiDataOnly` erased its personal data: no OCR data, no images. */
+  personalDataDeleted: boolean
+}
+
+/**
+ * What Incode reads off a document, as `GET /omni/get/ocr-data` answers it: names, dates in ms
+ * since the epoch, and any other key given. The fake's default person is ALEX SAMPLE, born
+ * 1990-01-31 (`DEFAULT_OCR_DATA` in the README of the package).
+ */
+export interface FakeOcrData {
+  name?: { fullName?: string, firstName?: string, givenName?: string, paternalLastName?: string, maternalLastName?: string, [key: string]: unknown }
+  birthDate?: number
+  gender?: string
+  documentNumber?: string
+  address?: string
+  addressFields?: Record<string, string>
+  issueDate?: number
+  expireAt?: number
+  nationality?: string
+  typeOfId?: string
+  issuingCountry?: string
+  [key: string]: unknown
+}
+
+/** Who finishes an onboarding in `completeOnboarding`. */
+export interface FakePerson {
+  /**
+   * Sessions finished with the same face are one person: their approvals make one identity
+   * (one `uuid`), `existingCustomer: true` from the second on. Default: a face of the session's own.
+   */
+  face?: string
+  /** Its top-level keys replace the default person's (ALEX SAMPLE); a key set to `undefined` is left out. */
+  ocr?: FakeOcrData
 }
 
 /** `OK`, `WARN`, `FAIL`, `UNKNOWN`, `MANUAL`, and other statuses Incode may add (`MANUAL_OK` …). */
@@ -145,6 +194,13 @@ export interface CompleteOnboardingOptions {
    * `'95.0'` for `OK`, `'75.0'` for `WARN`, `'30.0'` for `FAIL`, `'0.0'` for any other status.
    */
   score?: { status: FakeScoreStatus, value?: string }
+  /** Who finished: their face and what their document says. Default: ALEX SAMPLE, with a face of their own. */
+  person?: FakePerson
+  /**
+   * For a face log-in session (the authentication flow): the identity the face matched, which the
+   * score reports as `authentication: { overall, identityId }`. Default: none, an onboarding.
+   */
+  authentication?: { identityId: string }
   /**
    * Where and how to POST the onboarding-status webhook, this time only. Default: the account's
    * webhook (the `webhook` option, or `setWebhook`); without one, no webhook is sent.
@@ -168,9 +224,17 @@ export interface FakeWebhookTarget {
    * answer, then sends the webhook with `Authorization: Bearer <access_token>`.
    */
   oauth?: { tokenUrl: string, clientId: string, clientSecret: string }
-  /** How many deliveries at most; a 2xx answer ends them. An integer ≥ 1. Default 2: Incode's one redelivery. */
+  /**
+   * How many deliveries at most. As Incode's, a delivery succeeds only on a 200 answer with
+   * `content-type: application/json`, or a 204; anything else is delivered again. An integer ≥ 1.
+   * Default 5, as Incode's.
+   */
   attempts?: number
-  /** The wait between deliveries, in ms (Incode's redelivery, compressed). An integer ≥ 0. Default 10. */
+  /**
+   * The wait before the first redelivery, in ms; each later wait is 2.5 times the one before, as
+   * Incode's (30 s, 75 s, 187.5 s, 468.75 s). An integer ≥ 0. Default 30 000, as Incode's: tests
+   * set a few ms.
+   */
   retryDelayMs?: number
   /** How long one delivery (token request and webhook together) may take, in ms. An integer ≥ 1. Default 5000. */
   timeoutMs?: number
@@ -187,7 +251,7 @@ export interface WebhookDelivery {
   status: number
   /** The answer's body as text; empty when no answer came. */
   body: string
-  /** Why the delivery failed, when it did not end in a 2xx answer. */
+  /** Why the delivery failed, when it did not end in a 200 JSON answer or a 204. */
   error?: string
 }
 
@@ -256,15 +320,21 @@ export interface FakeIncode {
    * one, to the account's webhook (the `webhook` option, or `setWebhook`) when it has one:
    * `{ interviewId, onboardingStatus, externalId, clientId, flowId }` as JSON (`externalId` is the
    * session's `externalCustomerId`, left out when it had none; `flowId` its `configurationId`).
-   * The onboarding page does the same when a person finishes there. A delivery fails on a
-   * non-2xx answer, a network error or a timeout, and is retried after `retryDelayMs` up to
-   * `attempts` deliveries in all. Resolves with every delivery in order (an empty array without
+   * The onboarding page does the same when a person finishes there. A delivery fails on any
+   * answer but a 200 JSON one or a 204, a network error or a timeout, and is made again after
+   * `retryDelayMs` (each later wait 2.5 times longer) up to `attempts` deliveries in all. Resolves with every delivery in order (an empty array without
    * any webhook). Rejects, changing nothing and sending nothing, with a RangeError for an
    * interviewId the fake does not keep or a bad count, and a TypeError for a URL that is not
    * http(s) or a header Node could not send. `close()` cuts a delivery short (reported with
    * status 0) and stops the redeliveries; after `close()` it rejects.
    */
   completeOnboarding (interviewId: string, options?: CompleteOnboardingOptions): Promise<WebhookDelivery[]>
+  /**
+   * POSTs any webhook body as JSON to `options.webhook` or the account's webhook, delivered and
+   * redelivered as `completeOnboarding`'s: for the other kinds Incode posts (`sessionEvent`,
+   * `faceAuthenticationResult`). Resolves with every delivery, an empty array without a webhook.
+   */
+  sendWebhook (body: Record<string, unknown>, options?: { webhook?: FakeWebhookTarget }): Promise<WebhookDelivery[]>
   /**
    * Sets the account's webhook from now on (undefined: none), as the `webhook` option does: for a
    * host that knows its URL only once it listens. Throws as `completeOnboarding` rejects for a bad
@@ -293,6 +363,10 @@ export type FakeIncodePath =
   | '/0/omni/get/score'
   | '/omni/finish-status'
   | '/omni/authentication/verify'
+  | '/omni/process/approve'
+  | '/omni/get/ocr-data'
+  | '/omni/get/images'
+  | '/omni/interviews'
 
 export type FakeIncodeFault =
   /** Answer this status. An object body is sent as JSON, a string as text/plain, none as an empty body. */

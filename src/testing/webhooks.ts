@@ -1,4 +1,5 @@
-// Incode's onboarding-status webhook: sent with a static header or an OAuth2 token, delivered again on failure.
+// Incode's webhooks: sent with a static header or an OAuth2 token, delivered again as Incode does
+// (anything but a 200 JSON answer or a 204 fails, up to 5 attempts, each wait 2.5 times the last).
 import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
@@ -7,9 +8,16 @@ import { isHttpUrl } from '../params.js'
 import { checkInteger } from './checks.js'
 import type { FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
 
+const JSON_TYPE = /^application\/json\s*(;|$)/i
+
 export type ResolvedWebhook = FakeWebhookTarget & Required<Pick<FakeWebhookTarget, 'attempts' | 'retryDelayMs' | 'timeoutMs'>>
 
 type Outcome = Omit<WebhookDelivery, 'attempt'>
+
+// Incode's redelivery: 5 attempts, the first redelivery after 30 s, each wait 2.5 times the last.
+const DEFAULT_ATTEMPTS = 5
+const DEFAULT_RETRY_DELAY_MS = 30_000
+const BACKOFF = 2.5
 
 /** Checks a webhook target and fills in its defaults, before anything is sent. */
 export function resolveWebhook (target: FakeWebhookTarget): ResolvedWebhook {
@@ -21,8 +29,8 @@ export function resolveWebhook (target: FakeWebhookTarget): ResolvedWebhook {
   }
   return {
     ...target,
-    attempts: checkInteger('webhook.attempts', target.attempts ?? 2, 1),
-    retryDelayMs: checkInteger('webhook.retryDelayMs', target.retryDelayMs ?? 10, 0),
+    attempts: checkInteger('webhook.attempts', target.attempts ?? DEFAULT_ATTEMPTS, 1),
+    retryDelayMs: checkInteger('webhook.retryDelayMs', target.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS, 0),
     timeoutMs: checkInteger('webhook.timeoutMs', target.timeoutMs ?? 5000, 1)
   }
 }
@@ -39,20 +47,29 @@ export function onboardingStatusEvent (session: FakeSession, clientId: string): 
   }
 }
 
-/** Delivers `event` until a 2xx answer, `attempts` deliveries, or `closed` aborts. */
+/**
+ * Delivers `event` until it succeeds, `attempts` deliveries, or `closed` aborts; never rejects.
+ * `onDelivery` hears of each delivery as it ends.
+ */
 export async function deliverWebhook (
   webhook: ResolvedWebhook,
-  event: Record<string, string>,
+  event: Record<string, unknown>,
   dispatcher: Dispatcher,
-  closed: AbortSignal
+  closed: AbortSignal,
+  onDelivery?: (delivery: WebhookDelivery) => void
 ): Promise<WebhookDelivery[]> {
   const deliveries: WebhookDelivery[] = []
   const payload = JSON.stringify(event)
+  let wait = webhook.retryDelayMs
   for (let attempt = 1; attempt <= webhook.attempts; attempt++) {
-    if (attempt > 1 && !await waitUnlessClosed(webhook.retryDelayMs, closed)) break
-    const outcome = await deliverOnce(webhook, payload, dispatcher, closed)
-    deliveries.push({ attempt, ...outcome })
-    if (outcome.error === undefined) break
+    if (attempt > 1) {
+      if (!await waitUnlessClosed(wait, closed)) break
+      wait *= BACKOFF
+    }
+    const delivery = { attempt, ...await deliverOnce(webhook, payload, dispatcher, closed) }
+    deliveries.push(delivery)
+    onDelivery?.(delivery)
+    if (delivery.error === undefined) break
   }
   return deliveries
 }
@@ -72,8 +89,10 @@ async function deliverOnce (webhook: ResolvedWebhook, payload: string, dispatche
       if (typeof token !== 'string') return token
       headers.authorization = `Bearer ${token}`
     }
-    const { status, body } = await post(webhook.url, headers, payload, dispatcher, signal)
-    return isSuccess(status) ? { status, body } : { status, body, error: `The webhook answered ${status}` }
+    const { status, body, contentType } = await post(webhook.url, headers, payload, dispatcher, signal)
+    if (status === 204 || (status === 200 && JSON_TYPE.test(contentType))) return { status, body }
+    const error = status === 200 ? 'The webhook answered 200 without content-type application/json' : `The webhook answered ${status}`
+    return { status, body, error }
   } catch (err) {
     return { status: 0, body: '', error: describeFailure(err) }
   }
@@ -96,7 +115,8 @@ async function fetchAccessToken (
 
 async function post (url: string, headers: Record<string, string>, payload: string, dispatcher: Dispatcher, signal: AbortSignal) {
   const answer = await request(url, { method: 'POST', headers, body: payload, dispatcher, signal })
-  return { status: answer.statusCode, body: await answer.body.text() }
+  const contentType = answer.headers['content-type']
+  return { status: answer.statusCode, body: await answer.body.text(), contentType: typeof contentType === 'string' ? contentType : '' }
 }
 
 function accessTokenIn (body: string): string | undefined {

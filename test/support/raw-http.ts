@@ -30,8 +30,13 @@ export function call (fake: FakeIncode, path: string, options: Partial<Dispatche
 
 /** A JSON POST as Incode's API-key endpoints take it; a string body is sent as it is. */
 export function postJson (fake: FakeIncode, path: string, body: unknown, headers: Headers = {}) {
+  return sendJson(fake, 'POST', path, body, headers)
+}
+
+/** A request with a JSON body, the API key and `api-version`; a string body is sent as it is. */
+export function sendJson (fake: FakeIncode, method: Dispatcher.HttpMethod, path: string, body: unknown, headers: Headers = {}) {
   return call(fake, path, {
-    method: 'POST',
+    method,
     headers: present({ 'x-api-key': fake.apiKey, 'api-version': '1.0', 'content-type': 'application/json', ...headers }),
     body: typeof body === 'string' ? body : JSON.stringify(body)
   })

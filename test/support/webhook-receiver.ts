@@ -12,12 +12,12 @@ export interface Received {
   at: number
 }
 
-/** What the host answers: a status and a body, or never a word. */
-export type Reply = { status: number, body?: string } | 'hang'
+/** What the host answers: a status, a body and its content-type (default none), or never a word. */
+export type Reply = { status: number, body?: string, contentType?: string } | 'hang'
 
-const SUCCESS = { status: 200, body: '{"success":true}' }
+const SUCCESS = { status: 200, body: '{"success":true}', contentType: 'application/json' }
 
-/** A host that records every request and answers each path from its queue of replies, then 200 `{ success: true }`. */
+/** A host that records every request and answers each path from its queue of replies, then 200 JSON `{ success: true }`. */
 export async function startWebhookReceiver (t: Test, replies: Record<string, Reply[]> = {}) {
   const received: Received[] = []
   const sockets = new Set<Socket>()
@@ -28,7 +28,9 @@ export async function startWebhookReceiver (t: Test, replies: Record<string, Rep
       const path = req.url as string
       received.push({ path, headers: req.headers, body, at: Date.now() })
       const reply = replies[path]?.shift() ?? SUCCESS
-      if (reply !== 'hang') res.writeHead(reply.status).end(reply.body ?? '')
+      if (reply !== 'hang') {
+        res.writeHead(reply.status, reply.contentType === undefined ? {} : { 'content-type': reply.contentType }).end(reply.body ?? '')
+      }
     })
   })
   server.on('connection', (socket: Socket) => {

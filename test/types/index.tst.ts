@@ -16,9 +16,14 @@ import fastifyIncode, {
   type OnboardingStatusResult,
   type HostCallbackContext,
   type IncodeSession,
-  type StartSessionResult
+  type StartSessionResult,
+  type ApproveSessionResult,
+  type FaceLoginResult,
+  type IncodeImages,
+  type IncodeOcrData,
+  type OnboardingOutcome
 } from 'fastify-incode'
-import { createFakeIncode, type FakeIncode } from 'fastify-incode/testing'
+import { createFakeIncode, DEFAULT_OCR_DATA, faceAuthenticationResult, sessionEvent, type FakeIncode, type WebhookDelivery } from 'fastify-incode/testing'
 
 const app = Fastify()
 const required = { apiUrl: 'https://demo-api.incodesmile.com', apiKey: 'key', configurationId: 'flow' }
@@ -131,3 +136,59 @@ expect(app.register(fastifyIncode, {
     return undefined
   }
 })).type.not.toRaiseError()
+
+// The outcome: approval, the verified data, erasure, the finished-onboarding flow.
+expect(app.incode.approveSession('660ee696a9b89db96502d8db')).type.toBe<Promise<ApproveSessionResult>>()
+declare const approval: ApproveSessionResult
+expect(approval.identityId).type.toBe<string>()
+expect(approval.customerToken).type.toBe<string>()
+expect(approval.existingCustomer).type.toBe<boolean>()
+expect(approval.somethingIncodeAdds).type.toBe<unknown>()
+expect(app.incode.getOcrData('660ee696a9b89db96502d8db')).type.toBe<Promise<IncodeOcrData>>()
+declare const ocr: IncodeOcrData
+expect(ocr.name?.fullName).type.toBe<string | undefined>()
+expect(ocr.birthDate).type.toBe<number | undefined>()
+expect(app.incode.getImages('660ee696a9b89db96502d8db', ['croppedFace', 'selfie'])).type.toBe<Promise<IncodeImages>>()
+declare const images: IncodeImages
+expect(images.croppedFace).type.toBe<Buffer | undefined>()
+expect(app.incode.getImages('660ee696a9b89db96502d8db', 'selfie')).type.toRaiseError()
+expect(app.incode.deleteSessions(['660ee696a9b89db96502d8db'], { piiOnly: true })).type.toBe<Promise<void>>()
+expect(app.incode.deleteSessions('660ee696a9b89db96502d8db')).type.toRaiseError()
+expect(app.incode.verifyFaceLogin('token', '660ee696a9b89db96502d8db')).type.toBe<Promise<FaceLoginResult>>()
+expect(app.register(fastifyIncode, {
+  ...required,
+  adminEmail: 'a@b.c',
+  adminPassword: 'p',
+  webhook: {
+    secretHeader: { name: 'x-secret', value: 's'.repeat(32) },
+    approve: 'when-ok',
+    onOnboardingFinished: async function (outcome, request, { signal }) {
+      expect(this).type.toBe<FastifyInstance>()
+      expect(outcome).type.toBe<OnboardingOutcome>()
+      expect(outcome.identity).type.toBe<ApproveSessionResult | undefined>()
+      expect(outcome.alreadyApproved).type.toBe<boolean>()
+      expect(outcome.event.onboardingStatus).type.toBe<string>()
+      expect(request).type.toBe<FastifyRequest>()
+      expect(signal).type.toBe<AbortSignal>()
+    }
+  }
+})).type.not.toRaiseError()
+expect(app.register(fastifyIncode, { ...required, webhook: { secretHeader: { name: 'x', value: 'y' }, approve: 'always', onWebhook: async () => {} } })).type.toRaiseError()
+expect(app.register(fastifyIncode, {
+  ...required,
+  webhook: {
+    secretHeader: { name: 'x-secret', value: 's'.repeat(32) },
+    onWebhook: async (event) => {
+      if (event.kind === 'onboarding-status') expect(event.interviewId).type.toBe<string>()
+      if (event.kind === 'face-authentication') expect(event.verified).type.toBe<boolean>()
+      if (event.kind === 'session-event') expect(event.eventType).type.toBe<string>()
+    }
+  }
+})).type.not.toRaiseError()
+
+// The fake's outcome: who finished, and the other kinds of webhook.
+expect(fake.completeOnboarding('id', { person: { face: 'alex', ocr: { name: { fullName: 'ROBIN ROE' } } }, authentication: { identityId: 'i' } })).type.toBe<Promise<WebhookDelivery[]>>()
+expect(fake.sendWebhook(sessionEvent({ eventType: 'SESSION_SUCCEEDED', interviewId: 'id' }))).type.toBe<Promise<WebhookDelivery[]>>()
+expect(faceAuthenticationResult({ transactionId: 't', customerId: 'c', interviewId: 'i', verified: true })).type.toBe<Record<string, unknown>>()
+expect(DEFAULT_OCR_DATA.birthDate).type.toBe<number | undefined>()
+expect(fake.requestsTo('/omni/interviews')[0]?.body.config?.deletePiiDataOnly).type.toBe<boolean | undefined>()

@@ -1,6 +1,7 @@
 // How the example's tests boot it: as `npm start` does (buildApp), on a temporary database, with
 // its log captured, against a fake Incode API over real sockets; closed when the test ends.
 import type { FastifyInstance } from 'fastify'
+import type { ApproveSessionResult } from 'fastify-incode'
 import { createFakeIncode, type FakeIncode } from 'fastify-incode/testing'
 import type { Test } from 'tap'
 import { buildApp } from '../../app.js'
@@ -62,4 +63,13 @@ export async function realIncode (t: Test, env: Record<string, string> = {}): Pr
 /** POSTs to the example as alice (or with these headers), through inject. */
 export function post (app: FastifyInstance, url: string, headers: Record<string, string> = alice) {
   return app.inject({ method: 'POST', url, headers })
+}
+
+/**
+ * The identity a finished session made, its customer token included, to make sure the token is
+ * nowhere it should not be: approving the session again hands back the same identity (the fake
+ * makes one per face).
+ */
+export async function identityOf (app: FastifyInstance, interviewId: string): Promise<ApproveSessionResult> {
+  return await app.incode.approveSession(interviewId)
 }
