@@ -127,8 +127,9 @@ function networkCause (err: IncodeCallError): unknown {
   return cause
 }
 
-// The routes' calls that send the API key (the others go with a session token alone).
-const API_KEY_CALLS = new Set(['start', 'finish-status', 'authentication-verify'])
+// The routes' calls that send the API key (the others go with a session token alone). A face
+// log-in's first call, finish-status, sends it; its score read, on the /0/ family, does not.
+const API_KEY_CALLS = new Set(['start', 'finish-status', 'authentication-verify', 'face-login'])
 // The calls the compat routes make with the session token their caller sent.
 const CALLER_TOKEN_CALLS = new Set(['finish-status', 'score'])
 

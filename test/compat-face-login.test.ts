@@ -396,3 +396,12 @@ t.test('a claimFaceLogin answer of the wrong shape is the host\'s bug: a 500 nam
     t.match(host.logs.records.find((record) => record.level === 50), { err: { message: 'The claimFaceLogin option must resolve to { token, identityId } or undefined' } }, `${name}: logged`)
   }
 })
+
+t.test('Incode refusing the API key on the face log-in\'s finish-status: the error line says to check the apiKey option', async (t) => {
+  const host = await faceHost(t)
+  const { interviewId, token } = await host.logIn(ANN)
+  host.fake.failNext({ type: 'status', status: 403, body: { status: 403, message: 'Invalid or missing API key' } }, { path: '/omni/finish-status' })
+  t.equal((await host.verify({ interviewId, token, candidate: ANN })).status, 502)
+  t.match(host.logs.records.find((record) => record.level === 50 && record.upstreamStatus === 403),
+    { msg: 'Incode face-login call failed: Incode refused the API key (403); check the apiKey option', interviewId })
+})
