@@ -1,21 +1,25 @@
-// The example host: Fastify + fastify-incode, every session recorded in SQLite with the status
-// Incode's webhook reports and, once finished, its score and the identity of the person verified
-// (their name and birth date masked), which "Delete my data" erases; a page at `/`, and at
+// The example host: Fastify + fastify-incode, every session recorded in SQLite (or, for several
+// instances, PostgreSQL) with the status Incode's webhook reports and, once finished, its score and
+// the identity of the person verified (their name and birth date masked), which "Delete my data"
+// erases; a page at `/`, and at
 // `/sample/` Incode's sample front end calling the compat routes. With no INCODE_API_KEY it runs against the fake
 // Incode API from fastify-incode/testing, so it works without credentials; with the INCODE_*
-// variables set it talks to real Incode.
+// variables set it talks to real Incode. With DATABASE_URL and REDIS_URL, instances share their
+// sessions and their rate limit.
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import cors from '@fastify/cors'
+import { Redis } from 'ioredis'
 import fastifyIncode from 'fastify-incode'
 import { createFakeIncode } from 'fastify-incode/testing'
 import { rateLimitKey, requireSignedIn, requireSignedInToStart, signedInUser, USER_HEADER } from './demo-sign-in.js'
 import { deleteMyDataRoute } from './delete-my-data.js'
 import { fakeIncodeFinishRoute } from './fake-incode-finish.js'
 import { recordOnboardingResults, recordVerifiedIdentity } from './onboarding-results.js'
-import { openOnboardingSessions } from './onboarding-sessions.js'
-import { allowedOrigins, configurationProblem, ConfigurationError, incodeSettings } from './settings.js'
+import { openPostgresSessions } from './postgres-sessions.js'
+import { allowedOrigins, configurationProblem, ConfigurationError, databaseProblem, databaseSettings, incodeSettings, redisSettings } from './settings.js'
+import { openSqliteSessions } from './sqlite-sessions.js'
 
 const DEFAULT_DATABASE_PATH = fileURLToPath(new URL('data/sessions.sqlite', import.meta.url))
 // The plugin's default routePrefix is /incode.
@@ -35,14 +39,16 @@ const FAKE_RETRY_DELAY_MS = 1000
  */
 export async function buildApp (env = process.env, serverOptions = { logger: true }) {
   const origins = allowedOrigins(env.CORS_ORIGINS ?? '')
+  const database = databaseSettings(env, DEFAULT_DATABASE_PATH)
+  const redis = redisSettings(env)
   const fake = env.INCODE_API_KEY ? undefined : await createFakeIncode()
   const settings = incodeSettings(env, fake)
   const app = Fastify(serverOptions)
   if (fake) app.addHook('onClose', async () => await fake.close())
   try {
-    await setUp(app, { env, origins, fake, ...settings })
+    await setUp(app, { origins, fake, database, redis, ...settings })
   } catch (err) {
-    // Closes the fake and the database, if they were opened: a failed start leaves nothing running.
+    // Closes the fake, the database and Redis, if they were opened: a failed start leaves nothing running.
     await app.close()
     throw configurationProblem(err)
   }
@@ -52,9 +58,10 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
 
 /**
  * @typedef {ReturnType<typeof incodeSettings> & {
- *   env: Record<string, string | undefined>,
  *   origins: string[],
- *   fake: import('fastify-incode/testing').FakeIncode | undefined
+ *   fake: import('fastify-incode/testing').FakeIncode | undefined,
+ *   database: ReturnType<typeof databaseSettings>,
+ *   redis: ReturnType<typeof redisSettings>
  * }} AppSettings
  */
 
@@ -63,9 +70,9 @@ export async function buildApp (env = process.env, serverOptions = { logger: tru
  * @param {import('fastify').FastifyInstance} app
  * @param {AppSettings} settings
  */
-async function setUp (app, { env, origins, fake, client, webhookSecret, adminCredentials }) {
-  const sessions = openDatabase(env.DATABASE_PATH || DEFAULT_DATABASE_PATH)
-  app.addHook('onClose', async () => sessions.close())
+async function setUp (app, { origins, fake, database, redis, client, webhookSecret, webhookOAuth, adminCredentials }) {
+  const sessions = await openDatabase(database, app.log)
+  app.addHook('onClose', async () => await sessions.close())
 
   // For a front end served from another origin; the pages at `/` and `/sample/` need none of it.
   // `x-token`: what Incode's sample front ends send to GET /incode/fetch-score.
@@ -76,7 +83,7 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, adminCre
     exposedHeaders: ['retry-after']
   })
 
-  const secretHeader = { name: WEBHOOK_HEADER, value: /** @type {string} */ (webhookSecret) }
+  const secretHeader = webhookSecret === undefined ? undefined : { name: WEBHOOK_HEADER, value: webhookSecret }
   await app.register(fastifyIncode, {
     ...client,
     // Signed in to start a session; a phone resuming one holds its uniqueId, then its token.
@@ -84,19 +91,21 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, adminCre
     // Both come from the host's sign-in: Incode files the session under your customer, and
     // each customer has their own rate limit (a phone resuming a session, its address).
     externalCustomerId: signedInUser,
-    rateLimit: { keyGenerator: rateLimitKey },
+    rateLimit: { keyGenerator: rateLimitKey, ...sharedRateLimit(app, redis) },
     onSessionCreated: async (session) => {
-      sessions.record(session)
+      await sessions.record(session)
     },
     // The paths Incode's sample front ends call (GET /incode/start …), for the page at /sample/.
     // A session they start is stored with its uniqueId and token; GET /incode/start?uniqueId=
     // (the phone) gets it back from here.
     compatRoutes: true,
-    resumeSession: async (uniqueId) => sessions.resume(uniqueId),
+    resumeSession: async (uniqueId) => await sessions.resume(uniqueId),
     // Another site's page may call them only from the origins CORS allows.
     allowedOrigins: origins,
-    // Incode calls it, not the browser: no sign-in, the secret header instead.
-    webhook: webhookSecret === undefined ? undefined : webhookOptions(sessions, { secretHeader, adminCredentials })
+    // Incode calls it, not the browser: no sign-in, the secret header or OAuth2 instead.
+    webhook: secretHeader === undefined && webhookOAuth === undefined
+      ? undefined
+      : webhookOptions(sessions, { secretHeader, oauth: webhookOAuth, adminCredentials })
   })
 
   // Example-only: what the app recorded for the signed-in user, and whether the page may offer
@@ -111,7 +120,7 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, adminCre
     }
   }, async (request) => {
     const { limit } = /** @type {{ limit: number }} */ (request.query)
-    return { fakeIncode: fake !== undefined, canDeleteData: adminCredentials, sessions: sessions.listFor(signedInUser(request), limit) }
+    return { fakeIncode: fake !== undefined, canDeleteData: adminCredentials, sessions: await sessions.listFor(signedInUser(request), limit) }
   })
   // Deleting a session at Incode takes the admin token: without it the page offers no such button.
   if (adminCredentials) await app.register(deleteMyDataRoute, { sessions })
@@ -119,8 +128,10 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, adminCre
     // The fake plays Incode, whose dashboard holds the account's webhook: this app's, where it
     // listens (known only then), with the secret header. The fake's onboarding page and the
     // finish route below deliver to it.
+    // In fake mode there is always a secret header: a random one when INCODE_WEBHOOK_SECRET is unset.
+    const header = /** @type {NonNullable<typeof secretHeader>} */ (secretHeader)
     app.addHook('onListen', async function () {
-      fake.setWebhook({ url: `${app.listeningOrigin}${WEBHOOK_PATH}`, secretHeader, retryDelayMs: FAKE_RETRY_DELAY_MS })
+      fake.setWebhook({ url: `${app.listeningOrigin}${WEBHOOK_PATH}`, secretHeader: header, retryDelayMs: FAKE_RETRY_DELAY_MS })
     })
     await app.register(fakeIncodeFinishRoute, { fake, sessions })
   }
@@ -131,37 +142,66 @@ async function setUp (app, { env, origins, fake, client, webhookSecret, adminCre
 /**
  * The plugin's webhook option: every status recorded (onWebhook); with admin credentials, a finished
  * onboarding scored OK is approved, and the identity it made is recorded with the person's name and
- * birth date masked (onOnboardingFinished). Without them the plugin could do neither, and would
- * refuse to start with either set.
- * @param {ReturnType<typeof openOnboardingSessions>} sessions
- * @param {{ secretHeader: { name: string, value: string }, adminCredentials: boolean }} settings
+ * birth date masked (onOnboardingFinished). Without them the plugin could read no score, and would
+ * refuse to start with onOnboardingFinished set.
+ * @param {import('./onboarding-sessions.js').OnboardingSessions} sessions
+ * @param {{
+ *   secretHeader: { name: string, value: string } | undefined,
+ *   oauth: { clientId: string, clientSecret: string } | undefined,
+ *   adminCredentials: boolean
+ * }} settings
  * @returns {import('fastify-incode').IncodeWebhookOptions}
  */
-function webhookOptions (sessions, { secretHeader, adminCredentials }) {
+function webhookOptions (sessions, { secretHeader, oauth, adminCredentials }) {
   const onWebhook = recordOnboardingResults(sessions, { adminCredentials })
-  if (!adminCredentials) return { secretHeader, onWebhook }
-  return { secretHeader, onWebhook, approve: 'when-ok', onOnboardingFinished: recordVerifiedIdentity(sessions) }
+  if (!adminCredentials) return { secretHeader, oauth, onWebhook }
+  return { secretHeader, oauth, onWebhook, onOnboardingFinished: recordVerifiedIdentity(sessions) }
 }
 
 /**
- * The SQLite file, or a ConfigurationError naming DATABASE_PATH when it cannot be opened.
- * @param {string} path
+ * The sessions' store: PostgreSQL with DATABASE_URL, else the SQLite file. One that cannot be
+ * opened is a ConfigurationError naming the variable, never the password.
+ * @param {AppSettings['database']} database
+ * @param {import('fastify').FastifyBaseLogger} log
  */
-function openDatabase (path) {
+async function openDatabase (database, log) {
+  if (database.url !== undefined) {
+    return await openPostgresSessions(database.url, { log }).catch((err) => { throw databaseProblem(err, database) })
+  }
   try {
-    return openOnboardingSessions(path)
+    return openSqliteSessions(database.path)
   } catch (err) {
-    throw new ConfigurationError(`DATABASE_PATH: the SQLite file ${path} cannot be opened (${/** @type {Error} */ (err).message}): ` +
+    throw new ConfigurationError(`DATABASE_PATH: the SQLite file ${database.path} cannot be opened (${/** @type {Error} */ (err).message}): ` +
       'set DATABASE_PATH to a file the example may create and write', { cause: err })
   }
 }
 
 /**
+ * With REDIS_URL, the rate limit's counts in Redis, shared by every instance with the same
+ * RATE_LIMIT_NAMESPACE; closed with the app (the plugin never closes it). While Redis is away, the
+ * plugin answers 503 to the routes that start a session, and logs the outage once.
+ * @param {import('fastify').FastifyInstance} app
+ * @param {AppSettings['redis']} settings
+ */
+function sharedRateLimit (app, settings) {
+  if (settings === undefined) return {}
+  const redis = new Redis(settings.url)
+  // Every failed reconnection is an error event, which ioredis would print each time: the plugin's
+  // own lines say when Redis went away and when it came back.
+  redis.on('error', ignore)
+  app.addHook('onClose', async () => { redis.disconnect() })
+  return { redis, nameSpace: settings.nameSpace }
+}
+
+/** Does nothing with what it is given. */
+function ignore () {}
+
+/**
  * Says which Incode the started app talks to, and what it goes without.
  * @param {import('fastify').FastifyInstance} app
- * @param {Pick<AppSettings, 'fake' | 'webhookSecret' | 'adminCredentials'>} settings
+ * @param {Pick<AppSettings, 'fake' | 'webhookSecret' | 'webhookOAuth' | 'adminCredentials'>} settings
  */
-function logWhichIncode (app, { fake, webhookSecret, adminCredentials }) {
+function logWhichIncode (app, { fake, webhookSecret, webhookOAuth, adminCredentials }) {
   if (fake) {
     app.log.info('No INCODE_API_KEY set: using the built-in fake Incode API, with its own admin log-in and a ' +
       'random webhook secret. Set INCODE_API_URL, INCODE_API_KEY, INCODE_FLOW_ID (and optionally ' +
@@ -169,9 +209,10 @@ function logWhichIncode (app, { fake, webhookSecret, adminCredentials }) {
     return
   }
   app.log.info('Talking to the Incode API set by INCODE_API_URL, INCODE_API_KEY and INCODE_FLOW_ID')
-  if (webhookSecret === undefined) {
+  if (webhookSecret === undefined && webhookOAuth === undefined) {
     app.log.warn(`No INCODE_WEBHOOK_SECRET set: no ${WEBHOOK_PATH} route, so no session learns its status. ` +
-      `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard.`)
+      `Set it, and the same value as the ${WEBHOOK_HEADER} header of the webhook in Incode's dashboard ` +
+      '(or INCODE_WEBHOOK_OAUTH_CLIENT_ID and INCODE_WEBHOOK_OAUTH_CLIENT_SECRET, for OAuth2 client credentials).')
   }
   if (!adminCredentials) {
     app.log.warn('No INCODE_ADMIN_EMAIL and INCODE_ADMIN_PASSWORD (or INCODE_ADMIN_TOKEN) set: scores are not fetched, ' +

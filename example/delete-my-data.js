@@ -11,7 +11,7 @@ import { INTERVIEW_ID_PARAMS, NOT_YOUR_SESSION } from './own-session.js'
 export async function deleteMyDataRoute (app, { sessions }) {
   app.delete('/example/sessions/:interviewId/data', { onRequest: requireSignedIn, schema: { params: INTERVIEW_ID_PARAMS } }, async (request, reply) => {
     const { interviewId } = /** @type {{ interviewId: string }} */ (request.params)
-    const session = sessions.find(interviewId)
+    const session = await sessions.find(interviewId)
     if (session === undefined || session.externalCustomerId !== signedInUser(request)) {
       return await reply.code(404).send(NOT_YOUR_SESSION)
     }
@@ -22,10 +22,10 @@ export async function deleteMyDataRoute (app, { sessions }) {
       // the person asked, and a deletion cut short once sent may be done at Incode and not marked
       // here, so it runs to its end (under the client's own deadline) even if they close the tab.
       await app.incode.deleteSessions([interviewId])
-      sessions.recordDataDeleted(interviewId, new Date())
+      await sessions.recordDataDeleted(interviewId, new Date())
       request.log.info({ interviewId }, 'The session\'s data was deleted at Incode and here')
     }
-    const { dataDeletedAt } = /** @type {typeof session} */ (sessions.find(interviewId))
+    const { dataDeletedAt } = /** @type {typeof session} */ (await sessions.find(interviewId))
     return { interviewId, dataDeletedAt }
   })
 }

@@ -31,7 +31,7 @@ async function requireSignedInOrToken (request, reply) {
 /**
  * @typedef {object} FakeIncodeFinishOptions
  * @property {import('fastify-incode/testing').FakeIncode} fake
- * @property {ReturnType<typeof import('./onboarding-sessions.js').openOnboardingSessions>} sessions
+ * @property {import('./onboarding-sessions.js').OnboardingSessions} sessions
  */
 
 /**
@@ -44,7 +44,7 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
     schema: { params: INTERVIEW_ID_PARAMS }
   }, async (request, reply) => {
     const { interviewId } = /** @type {{ interviewId: string }} */ (request.params)
-    const recorded = sessions.find(interviewId)
+    const recorded = await sessions.find(interviewId)
     const started = fake.sessions.get(interviewId)
     const token = request.headers['x-token']
     const yours = typeof token === 'string'
@@ -63,7 +63,7 @@ export async function fakeIncodeFinishRoute (app, { fake, sessions }) {
     const deliveries = await fake.completeOnboarding(interviewId)
     // What the app's webhook made of it: the status and the score it now holds for the session,
     // and the identity of the person verified, their name and birth date masked.
-    const { onboardingStatus, score, identityId, maskedName, birthYear } = /** @type {NonNullable<typeof recorded>} */ (sessions.find(interviewId))
+    const { onboardingStatus, score, identityId, maskedName, birthYear } = /** @type {NonNullable<typeof recorded>} */ (await sessions.find(interviewId))
     return {
       deliveries: deliveries.map(({ attempt, status, error }) => ({ attempt, status, error })),
       recorded: { onboardingStatus, score, identityId, maskedName, birthYear }

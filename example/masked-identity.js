@@ -33,12 +33,12 @@ export function birthYear (birthDate) {
 }
 
 /**
- * What the app keeps of an approved session: the identity, and the masked name and birth year of
- * the document Incode read.
- * @param {import('fastify-incode').ApproveSessionResult} identity
+ * What the app keeps of an approved session: the identity Incode's approval made, and the masked
+ * name and birth year of the document Incode read.
+ * @param {string} identityId
  * @param {import('fastify-incode').IncodeOcrData} ocr
  * @returns {MaskedIdentity}
  */
-export function maskedIdentity (identity, ocr) {
-  return { identityId: identity.identityId, maskedName: maskedName(ocr.name), birthYear: birthYear(ocr.birthDate) }
+export function maskedIdentity (identityId, ocr) {
+  return { identityId, maskedName: maskedName(ocr.name), birthYear: birthYear(ocr.birthDate) }
 }

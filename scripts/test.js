@@ -1,20 +1,25 @@
 // `npm test`: the build, then every check and every package's tests, each run whatever an earlier
 // one did (one failure must not hide the others), and a summary of what passed, failed and was
 // skipped on this machine. Exits 1 when anything failed.
+//
+// `npm test -- --tests-only`: the build and the tests only (the package's and each workspace's),
+// without the lint and the type tests, whose results do not depend on the Node.js that runs them.
+// .ci/run runs it on the other Node.js lines the package claims, under each one's node first in PATH.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 
 const CHROMIUM = '/usr/bin/chromium'
 
-/** What runs after the build, in order: [what it is, the npm arguments]. */
+/** What runs after the build, in order: [what it is, the npm arguments, a static check (its result the same on any Node.js)]. */
 const STEPS = [
-  ['lint (eslint, tsc)', ['run', 'lint']],
-  ['type tests (tstyche)', ['run', 'test:types']],
-  ['the package\'s tests (tap, 100% coverage)', ['exec', '--', 'tap']],
-  ['the example\'s tests (example/)', ['test', '--workspace', 'example']],
-  ['the benchmark\'s tests (bench/)', ['test', '--workspace', 'bench']]
+  ['lint (eslint, tsc)', ['run', 'lint'], true],
+  ['type tests (tstyche)', ['run', 'test:types'], true],
+  ['the package\'s tests (tap, 100% coverage)', ['exec', '--', 'tap'], false],
+  ['the example\'s tests (example/)', ['test', '--workspace', 'example'], false],
+  ['the benchmark\'s tests (bench/)', ['test', '--workspace', 'bench'], false]
 ]
+const testsOnly = process.argv.includes('--tests-only')
 
 /** Runs npm with these arguments, its output shown as it comes; whether it passed, and how long it took. */
 function npm (args) {
@@ -43,9 +48,9 @@ if (!build.passed) {
   console.error('\nnpm test: the build failed, so nothing was tested (the tests load the build).')
   process.exit(1)
 }
-const results = STEPS.map(([name, args]) => ({ name, ...npm(args) }))
+const results = STEPS.filter(([, , staticCheck]) => !(testsOnly && staticCheck)).map(([name, args]) => ({ name, ...npm(args) }))
 
-console.log('\nnpm test:')
+console.log(`\nnpm test on Node.js ${process.version}${testsOnly ? ', the tests only (no lint, no type tests)' : ''}:`)
 for (const { name, passed, seconds } of results) console.log(`  ${passed ? 'passed' : 'FAILED'}  ${name} (${seconds} s)`)
 for (const line of skippedHere()) console.log(`  skipped ${line}`)
 process.exitCode = results.every((result) => result.passed) ? 0 : 1

@@ -1,5 +1,7 @@
 import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
+import { addHealthCheck, runHealthChecks, type IncodeHealth } from './health.js'
+import { IncodeMetrics } from './metrics.js'
 import { CallNotSentError, InvalidParamsError, UpstreamRejectedError } from './errors.js'
 import { resolveClientOptions } from './options.js'
 import { approveCall, deleteSessionsCall, imagesCall, ocrDataCall, type AdminCall } from './outcome-calls.js'
@@ -49,6 +51,8 @@ export class IncodeClient {
   readonly timeout: number
   /** Extra attempts a call may make. */
   readonly retries: number
+  /** What this client (and the plugin's routes on it) have done: counters and call latencies to export. */
+  readonly metrics = new IncodeMetrics()
   readonly #apiKey: string
   readonly #transport: Transport
   readonly #adminToken: AdminToken
@@ -71,8 +75,22 @@ export class IncodeClient {
       // A slow connect is retried, so it gets a share of the budget rather than all of it.
       connect: { timeout: Math.max(1, Math.floor(timeout / (retries + 1))) }
     })
-    this.#transport = new Transport({ origin, basePath, dispatcher, ownsDispatcher: settings.dispatcher === undefined, timeout, retries })
+    this.#transport = new Transport({ origin, basePath, dispatcher, ownsDispatcher: settings.dispatcher === undefined, timeout, retries, metrics: this.metrics })
     this.#adminToken = new AdminToken(settings.admin, async (email, password) => await this.#logIn(email, password))
+    const { token, email } = settings.admin
+    if (token !== undefined || email !== undefined) {
+      // The token held, or a log-in that gets one (shared with the calls, and not repeated after a refusal until its wait is over).
+      addHealthCheck(this, 'adminToken', async () => await this.#adminToken.get({ deadline: Date.now() + this.timeout }))
+    }
+  }
+
+  /**
+   * Whether what the client and the plugin's routes need is there: the admin token obtainable
+   * (where configured), each rate-limit store of the routes answering. Each check is bounded;
+   * `ok` is whether all passed. For a readiness route, or `@fastify/under-pressure`'s `healthCheck`.
+   */
+  async health (): Promise<IncodeHealth> {
+    return await runHealthChecks(this)
   }
 
   /** Starts a new Incode session (`POST /omni/start`). Every call creates a session. */
@@ -80,6 +98,7 @@ export class IncodeClient {
     const body = startSessionBody(params, this.configurationId)
     checkCallOptions(options)
     return await this.#transport.call({
+      name: 'start',
       request: {
         method: 'POST',
         path: '/omni/start',
@@ -100,6 +119,7 @@ export class IncodeClient {
     checkCallOptions(options)
     const query = this.clientId === undefined ? '' : `?clientId=${encodeURIComponent(this.clientId)}`
     return await this.#transport.call({
+      name: 'onboarding-url',
       request: {
         method: 'GET',
         path: `/0/omni/onboarding-url${query}`,
@@ -118,12 +138,12 @@ export class IncodeClient {
   async getFinishStatus (token: string, options: CallOptions = {}): Promise<FinishStatusResult> {
     // Not a read: Incode marks the session finished, scores it and sends its webhook. Sent again
     // only when Incode provably did not see it. Not a `/0/` path either: the API key goes too.
-    return await this.#sessionTokenCall(token, '/omni/finish-status', options, readFinishStatus, false, this.#tokenHeaders(token))
+    return await this.#sessionTokenCall('finish-status', token, '/omni/finish-status', options, readFinishStatus, false, this.#tokenHeaders(token))
   }
 
   /** The score of the session the token belongs to (`GET /0/omni/get/score`), with that token alone. */
   async getScoreForToken (token: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#sessionTokenCall(token, '/0/omni/get/score', options, readScore, true, sessionTokenHeaders(token))
+    return await this.#sessionTokenCall('score-for-token', token, '/0/omni/get/score', options, readScore, true, sessionTokenHeaders(token))
   }
 
   /**
@@ -132,6 +152,7 @@ export class IncodeClient {
    */
   async verifyFaceAuthentication (params: FaceAuthenticationParams, options: CallOptions = {}): Promise<FaceAuthenticationResult> {
     return await this.#adminCall(options, () => ({
+      name: 'authentication-verify',
       method: 'POST',
       path: '/omni/authentication/verify',
       body: checkFaceAuthentication(params),
@@ -158,12 +179,13 @@ export class IncodeClient {
 
   /** A GET authorised by the session token (`headers`: with the API key, or without it on a `/0/` path). */
   async #sessionTokenCall<T> (
-    token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined, idempotent: boolean,
+    name: string, token: string, path: string, options: CallOptions, readResult: (body: unknown) => T | undefined, idempotent: boolean,
     headers: Record<string, string>
   ): Promise<T> {
     checkToken(token)
     checkCallOptions(options)
     return await this.#transport.call({
+      name,
       request: {
         method: 'GET',
         path,
@@ -182,6 +204,7 @@ export class IncodeClient {
    */
   async getOnboardingStatus (interviewId: string, options: CallOptions = {}): Promise<OnboardingStatusResult> {
     return await this.#adminCall(options, () => ({
+      name: 'onboarding-status',
       method: 'GET',
       path: `/omni/get/onboarding/status?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
       readResult: (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined,
@@ -192,6 +215,7 @@ export class IncodeClient {
   /** Incode's score of a session (`GET /omni/get/score`), with the admin token; a read, as above. */
   async getScore (interviewId: string, options: CallOptions = {}): Promise<IncodeScore> {
     return await this.#adminCall(options, () => ({
+      name: 'score',
       method: 'GET',
       path: `/omni/get/score?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
       readResult: readScore,
@@ -226,8 +250,9 @@ export class IncodeClient {
   /** A call authorised by the admin token; its parameters are checked (by `plan`) before anything, a log-in included. */
   async #adminCall<T> (options: CallOptions, plan: () => AdminCall<T>): Promise<T> {
     checkCallOptions(options)
-    const { method, path, body, readResult, idempotent } = plan()
+    const { name, method, path, body, readResult, idempotent } = plan()
     return await this.#withAdminToken(options, async (token, budget) => await this.#transport.call({
+      name,
       request: {
         method,
         path,
@@ -277,6 +302,7 @@ export class IncodeClient {
 
   async #logIn (email: string, password: string): Promise<string> {
     return await this.#transport.call({
+      name: 'admin-log-in',
       request: {
         method: 'POST',
         path: '/executive/log-in',

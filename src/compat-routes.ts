@@ -81,7 +81,13 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
   // Each reading route counts on its own (a child store per route), in the session limit's store.
   const readLimit = compatReadRateLimit === false
     ? false as const
-    : { ...compatReadRateLimit, errorResponseBuilder: () => new ReadRateLimitedError() }
+    : {
+        ...compatReadRateLimit,
+        errorResponseBuilder: () => {
+          client.metrics.rateLimited('compat-reads')
+          return new ReadRateLimitedError()
+        }
+      }
 
   /** The host's hooks after the cross-site check; `creates`: counted by the session limit, else by the read limit. */
   const shared = (creates: boolean) => ({

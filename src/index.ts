@@ -7,6 +7,8 @@ export default fastifyIncode
 
 export { IncodeClient } from './client.js'
 export { incodeOpenApi } from './openapi.js'
+export type { IncodeHealth, IncodeHealthCheck } from './health.js'
+export type { IncodeMetrics, MetricFamily, MetricValue, PrometheusRegistry } from './metrics.js'
 export {
   AdminLoginFailedError,
   CallNotSentError,

@@ -9,6 +9,8 @@ import type { ApproveSessionResult, IncodeImages, IncodeOcrData } from './types.
 
 /** One call made with the admin token: its request (less the headers), how its answer is read, whether it may be sent again. */
 export interface AdminCall<T> {
+  /** What the call is, as its metrics name it. */
+  name: string
   method: 'GET' | 'POST' | 'DELETE'
   path: string
   body?: unknown
@@ -24,6 +26,7 @@ const MAX_DELETED_AT_ONCE = 1000
 /** `POST /omni/process/approve?interviewId=`: the person becomes an identity. Never sent again once Incode may have seen it. */
 export function approveCall (interviewId: string): AdminCall<ApproveSessionResult> {
   return {
+    name: 'approve',
     method: 'POST',
     path: `/omni/process/approve?interviewId=${encodeURIComponent(checkInterviewId(interviewId))}`,
     body: {},
@@ -35,6 +38,7 @@ export function approveCall (interviewId: string): AdminCall<ApproveSessionResul
 /** `GET /omni/get/ocr-data?id=`: what Incode read off the person's document. */
 export function ocrDataCall (interviewId: string): AdminCall<IncodeOcrData> {
   return {
+    name: 'ocr-data',
     method: 'GET',
     path: `/omni/get/ocr-data?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
     readResult: (answer) => isObject(answer) ? answer as IncodeOcrData : undefined,
@@ -45,6 +49,7 @@ export function ocrDataCall (interviewId: string): AdminCall<IncodeOcrData> {
 /** `POST /omni/get/images?id=` with `{ images: kinds }`: the images Incode keeps, as bytes. A read, though a POST. */
 export function imagesCall (interviewId: string, kinds: unknown): AdminCall<IncodeImages> {
   return {
+    name: 'images',
     method: 'POST',
     path: `/omni/get/images?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
     body: { images: checkImageKinds(kinds) },
@@ -63,6 +68,7 @@ export function deleteSessionsCall (interviewIds: unknown, piiOnly: unknown): Ad
   }
   if (piiOnly !== undefined && typeof piiOnly !== 'boolean') throw new InvalidParamsError('piiOnly', 'must be a boolean')
   return {
+    name: 'delete-sessions',
     method: 'DELETE',
     path: '/omni/interviews',
     body: { filter: { ids: interviewIds.map((id: unknown) => checkInterviewId(id)) }, config: { deletePiiDataOnly: piiOnly === true } },

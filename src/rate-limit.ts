@@ -7,7 +7,9 @@ import type {
 } from '@fastify/rate-limit'
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js'
+import type { IncodeClient } from './client.js'
 import { RateLimitedError, RateLimitUnavailableError, type IncodeErrorClass } from './errors.js'
+import { addHealthCheck } from './health.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { CheckedRateLimitOptions } from './options.js'
 
@@ -17,6 +19,9 @@ import type { CheckedRateLimitOptions } from './options.js'
 // stores are constructed here as the plugin would (their files are not in its exports: see
 // rate-limit-stores.d.ts, and test/rate-limit-internals.test.ts, which fails if they change).
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1]
+
+// The key health() counts under, in the store's own namespace: no client's key looks like it.
+const HEALTH_PROBE_KEY = 'fastify-incode:health'
 
 interface StoreParams extends FastifyRateLimitOptions {
   continueExceeding: boolean
@@ -133,13 +138,17 @@ export function rateLimitSettings (
   options: CheckedRateLimitOptions,
   log: FastifyBaseLogger,
   callbacks: HostCallbacks,
-  { LimitedError = RateLimitedError, global = true, routes = 'the session routes' }: {
+  { client, LimitedError = RateLimitedError, global = true, routes = 'the session routes', limit = 'sessions' }: {
+    /** Whose metrics count the refusals, and whose health() checks the store. */
+    client: IncodeClient
     LimitedError?: IncodeErrorClass<Error>
     /** `false`: only the routes whose `config.rateLimit` asks for a limit are limited. */
     global?: boolean
     /** What the limit serves, as its log lines name it. */
     routes?: string
-  } = {}
+    /** What the limit serves, as its metrics and its health check name it. */
+    limit?: 'sessions' | 'webhooks'
+  }
 ): RateLimitPluginOptions {
   const { store: CustomStore, redis, nameSpace, cache, storeTimeout, ...rest } = options
   // @fastify/rate-limit awaits these per request: each gets the host-callback deadline, but not
@@ -160,7 +169,9 @@ export function rateLimitSettings (
         : redis !== undefined
           ? new RedisStore(continueExceeding, exponentialBackoff, redis, nameSpace)
           : new LocalStore(continueExceeding, exponentialBackoff, cache)
-      return new GuardedStore(inner, health, storeTimeout, connection)
+      const store = new GuardedStore(inner, health, storeTimeout, connection)
+      addHealthCheck(client, limit === 'sessions' ? 'rateLimitStore' : 'webhookRateLimitStore', async () => await probe(store))
+      return store
     }
   } as unknown as FastifyRateLimitStoreCtor
   return {
@@ -172,6 +183,19 @@ export function rateLimitSettings (
     // routes' after the host's preHandler hooks, so a keyGenerator can use what its auth found; the
     // webhook routes' after their credential checks, so only Incode's own calls are counted.
     hook: 'preHandler',
-    errorResponseBuilder: () => new LimitedError()
+    errorResponseBuilder: () => {
+      client.metrics.rateLimited(limit)
+      return new LimitedError()
+    }
   }
+}
+
+/**
+ * Counts a request of a key no client has, as the routes' requests are counted: the store answers
+ * within storeTimeout, or the probe rejects with FST_INCODE_RATE_LIMIT_UNAVAILABLE. The key lives a second.
+ */
+async function probe (store: FastifyRateLimitStore): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    store.incr(HEALTH_PROBE_KEY, (error) => error === null ? resolve() : reject(error), 1000, 1)
+  })
 }

@@ -68,7 +68,7 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   if (settings.rateLimit !== false || readRateLimit !== false) {
     const routes = [settings.rateLimit === false ? [] : ['the session routes'], readRateLimit === false ? [] : ['the compat routes that read']].flat()
     await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit === false ? { storeTimeout: DEFAULT_STORE_TIMEOUT } : settings.rateLimit,
-      fastify.log, callbacks, { global: settings.rateLimit !== false, routes: routes.join(' and ') }))
+      fastify.log, callbacks, { client, global: settings.rateLimit !== false, routes: routes.join(' and ') }))
   }
 
   const callIncode = incodeCallLogger(client)

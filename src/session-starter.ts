@@ -49,6 +49,7 @@ export function sessionStarter (
 
     const started = performance.now()
     const onLateSession = async (response: StartSessionResult): Promise<void> => {
+      client.metrics.sessionCreated(route)
       request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started), delivered: false },
         'Incode session created after its request had ended; recording it undelivered')
       // recordSession has logged a failure already; nobody is left to answer.
@@ -56,6 +57,7 @@ export function sessionStarter (
     }
     const response = await callIncode(request, 'start', undefined,
       client.startSession({ externalCustomerId, redirectionUrl, language }, { signal, onLateSession, onLateSessionBounded: true }))
+    client.metrics.sessionCreated(route)
     request.log.info({ interviewId: response.interviewId, durationMs: elapsed(started) }, 'Incode session created')
     await recordSession(request, describe(response, !signal.aborted))
     return response
@@ -66,7 +68,9 @@ export function sessionStarter (
     if (onSessionCreated === undefined) return
     try {
       await callbacks.run('onSessionCreated', (context) => onSessionCreated.call(owner, session, request, context))
+      client.metrics.sessionRecorded(session.route, session.delivered, true)
     } catch (cause) {
+      client.metrics.sessionRecorded(session.route, session.delivered, false)
       // The host's error may quote what it was writing (the token, say): only what names the
       // failure goes on the line.
       request.log.error({ interviewId: session.interviewId, code: 'FST_INCODE_SESSION_NOT_RECORDED', cause: describeError(cause) },

@@ -13,6 +13,7 @@ import {
   type IncodeCallError,
   type UpstreamErrorClass
 } from './errors.js'
+import type { IncodeMetrics } from './metrics.js'
 import { isObject } from './params.js'
 
 /** An HTTP request to Incode, its path relative to the API base. */
@@ -27,6 +28,8 @@ export interface IncodeRequest {
 export type CallSignal = AbortSignal | CallAbort
 
 export interface CallPlan<T> {
+  /** What the call is, as its metrics name it: `start`, `score`, `admin-log-in` … */
+  name: string
   request: IncodeRequest
   /** Turns the parsed JSON of a 2xx answer into the result, or into undefined when it lacks what is needed. */
   readResult: (body: unknown) => T | undefined
@@ -53,6 +56,7 @@ export interface TransportSettings {
   ownsDispatcher: boolean
   timeout: number
   retries: number
+  metrics: IncodeMetrics
 }
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024
@@ -260,6 +264,7 @@ class Call<T> implements AbortListener {
   #answer (error: unknown, value?: T): void {
     this.#answered = true
     clearTimeout(this.#deadline)
+    this.#settings.metrics.callAnswered(this.#plan.name, error, (Date.now() - this.#started) / 1000)
     const { signal } = this.#plan
     if (signal instanceof CallAbort) signal.listener = undefined
     else signal?.removeEventListener('abort', this)

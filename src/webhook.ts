@@ -54,7 +54,7 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
     // Counted after each route's credential check: only callers who hold the credentials (Incode)
     // are counted, so nobody without them can use up Incode's share of an address.
     await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit, fastify.log, callbacks,
-      { LimitedError: WebhookRateLimitedError, routes: 'the webhook routes' }))
+      { client, LimitedError: WebhookRateLimitedError, routes: 'the webhook routes', limit: 'webhooks' }))
   }
 
   /** Incode's credential, checked before anything else: either configured scheme will do. */
@@ -71,9 +71,15 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
     done(new WebhookUnauthorizedError())
   }
 
+  // The kind of each event read, for the metrics; a call refused before its body was read has none.
+  const kinds = new WeakMap<FastifyRequest, string>()
   fastify.post('/webhook', {
     bodyLimit: BODY_LIMIT,
     onRequest: authenticate,
+    onResponse: (request, reply, done) => {
+      client.metrics.webhookAnswered(kinds.get(request) ?? 'unknown', reply.statusCode)
+      done()
+    },
     schema: {
       operationId: 'incodeWebhook',
       tags: settings.tags,
@@ -84,6 +90,7 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
     }
   }, async (request) => {
     const event = webhookEvent(request.body as Record<string, unknown>)
+    kinds.set(request, event.kind)
     const described = describeEvent(event)
     request.log.info(described, 'Incode webhook received')
     try {

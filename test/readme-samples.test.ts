@@ -11,6 +11,9 @@ import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { request } from 'undici'
+import promClient from 'prom-client'
+import * as otel from '@opentelemetry/api'
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import fastifyIncode, { type FastifyIncodeOptions, type IncodeWebhookEvent } from 'fastify-incode'
 import { sessionEvent, type FakeIncode } from 'fastify-incode/testing'
 import { codeBlocks, type CodeBlock } from './readme/markdown.js'
@@ -392,6 +395,68 @@ const scenarios: Scenario[] = [
       t.same(annStatuses, [201, 201, 201, 201, 201, 429], 'max 5 for one user')
       t.equal(await as(`bob-${process.pid}-${Date.now()}`), 201, 'another user behind the same IP has their own')
       t.equal(await as(), 401, 'no user: the host\'s authentication answers')
+    }
+  },
+  {
+    name: 'the metrics in prom-client\'s registry, served at /metrics',
+    matches: /registerOn\(promClient\.register\)/,
+    run: async (t, sample) => {
+      t.teardown(() => promClient.register.clear())
+      const fake = await fakeIncode(t)
+      const app = emptyApp(t)
+      const { apiUrl, apiKey, configurationId } = settingsOf(fake)
+      await app.register(fastifyIncode, { apiUrl, apiKey, configurationId })
+      setGlobals(t, { app })
+      await load(sample)
+      await startedSession(app)
+      const scraped = await app.inject('/metrics')
+      t.equal(scraped.headers['content-type'], promClient.register.contentType)
+      t.match(scraped.body, /^incode_sessions_created_total\{route="sessions"\} 1$/m)
+      t.match(scraped.body, /^incode_calls_total\{call="start",outcome="ok"\} 1$/m)
+      t.match(scraped.body, /^# TYPE incode_call_duration_seconds histogram$/m)
+    }
+  },
+  {
+    name: 'traces: the Incode call a span under the route\'s, with the standard packages',
+    matches: /new UndiciInstrumentation\(\)/,
+    run: async (t, sample) => {
+      const fake = await fakeIncode(t)
+      const app = emptyApp(t)
+      const exporter = new InMemorySpanExporter()
+      setGlobals(t, { app, fastifyIncode, exporter, ...settingsOf(fake) })
+      const { provider, undici } = await load(sample)
+      t.teardown(async () => {
+        undici.disable()
+        await provider.shutdown()
+        otel.trace.disable()
+        otel.context.disable()
+        otel.propagation.disable()
+      })
+      await startedSession(app)
+      await provider.forceFlush()
+      const spans: ReadableSpan[] = exporter.getFinishedSpans()
+      const start = spans.find((span) => span.kind === otel.SpanKind.CLIENT && span.attributes['url.path'] === '/omni/start')
+      const route = spans.find((span) => span.name === 'request' && span.attributes['url.path'] === '/incode/sessions')
+      t.match(start?.attributes, { 'http.request.method': 'POST', 'http.response.status_code': 200 })
+      t.equal(start?.spanContext().traceId, route?.spanContext().traceId, 'in the route\'s trace')
+      t.notOk(JSON.stringify(spans.map((span) => span.attributes)).includes(fake.apiKey), 'no key in an attribute')
+    }
+  },
+  {
+    name: 'readiness with @fastify/under-pressure: 503 while the admin log-in is refused',
+    matches: /healthCheck: async \(\) => \(await app\.incode\.health\(\)\)\.ok/,
+    run: async (t, sample) => {
+      for (const adminPassword of ['the wrong password', undefined]) {
+        const fake = await fakeIncode(t)
+        const app = emptyApp(t)
+        const settings = settingsOf(fake)
+        await app.register(fastifyIncode, { ...settings, adminPassword: adminPassword ?? settings.adminPassword })
+        setGlobals(t, { app })
+        // The sample's module runs once per process: its statements, as they are, on each app.
+        await import(`${pathToFileURL(sample.file).href}?app=${adminPassword === undefined ? 'right' : 'wrong'}`)
+        const ready = await app.inject('/ready')
+        t.equal(ready.statusCode, adminPassword === undefined ? 200 : 503, adminPassword === undefined ? 'the log-in works: ready' : 'refused: not ready')
+      }
     }
   },
   {

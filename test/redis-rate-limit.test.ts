@@ -60,6 +60,15 @@ t.test('a limit shared through a real Redis', { skip }, async (t) => {
     assertNoSecretsLogged(t, a)
   })
 
+  t.test('health() checks the shared store by counting in it, under no client\'s key', async (t) => {
+    const nameSpace = `fastify-incode-test:${randomUUID()}:`
+    const redis = redisClient(t)
+    const host = await instance(t, redis, { nameSpace, max: 1 })
+    t.match(await host.app.incode.health(), { ok: true, checks: { rateLimitStore: { ok: true } } })
+    t.same(await redis.keys(`${nameSpace}*`), [`${nameSpace}fastify-incode:health`], 'its one key, in the namespace')
+    t.equal((await create(host.url)).status, 201, 'the probe used up nobody\'s limit (max 1)')
+  })
+
   t.test('per-user limits: two users behind one IP each get their own max', async (t) => {
     const redis = redisClient(t)
     const host = await instance(t, redis, {

@@ -83,6 +83,21 @@ t.test('the signed-in user is the customer id Incode gets and the key of the rat
   t.equal((await post(app, '/incode/sessions', { 'x-demo-user': 'bob' })).statusCode, 201, 'bob has a limit of his own')
 })
 
+t.test('with a REDIS_URL that does not answer, no session starts: the limit fails closed (503), Incode is not called', async (t) => {
+  const { fake, env } = await realIncode(t)
+  // Nothing listens on port 1: every connection is refused, and ioredis keeps trying.
+  const { app, logs } = await startExample(t, { ...env, REDIS_URL: 'redis://127.0.0.1:1' })
+  for (const url of ['/incode/sessions', '/incode/onboarding-url']) {
+    const res = await post(app, url)
+    t.same([res.statusCode, res.json().code], [503, 'FST_INCODE_RATE_LIMIT_UNAVAILABLE'], url)
+  }
+  t.equal(fake.requestsTo('/omni/start').length, 0, 'nothing reached Incode')
+  t.equal(logs.records.filter((record) => record.level === 40 && /rate-limit store .*unavailable/.test(record.msg ?? '')).length, 1, 'the outage said once')
+  const closing = Date.now()
+  await app.close()
+  t.ok(Date.now() - closing < 2000, 'the app closes at once, its Redis connection with it')
+})
+
 t.test('without a valid signed-in user nothing reaches Incode: 401 in words', async (t) => {
   const { fake, env } = await realIncode(t)
   const { app } = await startExample(t, env)

@@ -15,6 +15,8 @@ import { promisify } from 'node:util'
 import { createFakeIncode } from 'fastify-incode/testing'
 import type { Test } from 'tap'
 import { temporaryDatabasePath } from './support/database.js'
+import { DATABASE_URL, freshDatabase } from './support/postgres.js'
+import { freshNameSpace, REDIS_URL } from './support/redis.js'
 
 const run = promisify(execFile)
 const example = fileURLToPath(new URL('..', import.meta.url))
@@ -22,8 +24,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const README = await readFile(new URL('../README.md', import.meta.url), 'utf8')
 // The address the README's samples use; the test's example listens on a free port instead.
 const README_URL = 'http://127.0.0.1:3000'
+// DATABASE_URL and REDIS_URL among them: CI sets both for the package's own tests, and they would
+// move the example to PostgreSQL and Redis.
 const SETTINGS = ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID', 'INCODE_WEBHOOK_SECRET',
-  'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD', 'INCODE_ADMIN_TOKEN', 'DATABASE_PATH', 'CORS_ORIGINS', 'PORT', 'HOST']
+  'INCODE_WEBHOOK_OAUTH_CLIENT_ID', 'INCODE_WEBHOOK_OAUTH_CLIENT_SECRET', 'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD',
+  'INCODE_ADMIN_TOKEN', 'DATABASE_PATH', 'DATABASE_URL', 'REDIS_URL', 'RATE_LIMIT_NAMESPACE', 'CORS_ORIGINS', 'PORT', 'HOST']
 
 /** The README's ```sh blocks, in order. */
 const samples = [...README.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] as string)
@@ -40,6 +45,7 @@ const CURLS = sample("curl -X POST -H 'x-demo-user: alice'")
 const WEBHOOK_SERVER = sample('npm start --workspace example')
 const WEBHOOK_CALL = sample('/incode/webhook')
 const REAL_INCODE = sample('cp example/.env.example .env')
+const TWO_INSTANCES = sample('PORT=3001 node --env-file=.env example/server.js &')
 
 // Outside CI a machine without curl or openssl skips; CI must have them.
 const missing = []
@@ -49,6 +55,10 @@ for (const tool of ['curl', 'openssl']) {
 const skip = missing.length === 0 || process.env.CI !== undefined
   ? false
   : `no ${missing.join(' and ')} on this machine: the README's samples are not run; CI runs them`
+// The two instances need a PostgreSQL and a Redis: outside CI a machine without them skips that sample.
+const skipTwoInstances = (DATABASE_URL !== undefined && REDIS_URL !== undefined) || process.env.CI !== undefined
+  ? false
+  : 'DATABASE_URL or REDIS_URL is not set: the README\'s two instances are not run; CI runs them'
 
 /** The caller's environment less the example's settings (what a fresh shell has), its coverage off (see server.test.ts). */
 function shellEnvironment (extra: Record<string, string> = {}): Record<string, string | undefined> {
@@ -57,25 +67,27 @@ function shellEnvironment (extra: Record<string, string> = {}): Record<string, s
 }
 
 /**
- * A long-running sample (it starts a server) in its own process group, stopped when the test
- * ends: the lines it writes, and the URL the example says it is ready on.
+ * A long-running sample (it starts a server, or `ready` of them) in its own process group, stopped
+ * when the test ends: the lines it writes, and the URLs the example says it is ready on.
  */
-async function startSample (t: Test, script: string, { cwd = root, env = {} as Record<string, string> } = {}) {
+async function startSample (t: Test, script: string, { cwd = root, env = {} as Record<string, string>, ready = 1 } = {}) {
   const shell = spawn('sh', ['-c', script], { cwd, env: shellEnvironment(env), detached: true, stdio: ['ignore', 'pipe', 'inherit'] })
   const closed = once(shell.stdout, 'close')
   t.teardown(async () => {
-    if (shell.exitCode === null) process.kill(-(shell.pid as number), 'SIGTERM')
+    // The whole group: a sample that starts its servers in the background has ended by now.
+    try { process.kill(-(shell.pid as number), 'SIGTERM') } catch { /* nothing of it runs any more */ }
     await closed
   })
   const lines: string[] = []
-  let url = ''
+  const urls: string[] = []
   for await (const line of createInterface({ input: shell.stdout })) {
     lines.push(line)
-    url = /"msg":"Example ready: open (http:\/\/127\.0\.0\.1:\d+) in a browser"/.exec(line)?.[1] ?? ''
-    if (url !== '') break
+    const url = /"msg":"Example ready: open (http:\/\/127\.0\.0\.1:\d+) in a browser"/.exec(line)?.[1]
+    if (url !== undefined) urls.push(url)
+    if (urls.length === ready) break
   }
   shell.stdout.resume()
-  return { lines, url, messages: lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg) }
+  return { lines, url: urls[0] ?? '', urls, messages: lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg) }
 }
 
 /** Runs a one-off sample through `sh` and returns what it printed. */
@@ -108,7 +120,7 @@ function hasShape (value: unknown, shape: Shape): boolean {
 }
 
 t.test('the README\'s shell samples, each run as written', { skip }, async (t) => {
-  t.equal(samples.length, 5, 'five samples, each run below')
+  t.equal(samples.length, 6, 'six samples, each run below')
 
   t.test('"npm install && npm start": npm start builds, then runs node server.js, which server.test.ts runs', async (t) => {
     t.equal(TRY_IT.trim(), 'npm install && npm start')
@@ -189,5 +201,34 @@ t.test('the README\'s shell samples, each run as written', { skip }, async (t) =
     t.not(inlined.url, '', 'the variables inline: ready')
     t.equal((await fetch(`${inlined.url}/incode/sessions`, { method: 'POST', headers: { 'x-demo-user': 'bob' } })).status, 201)
     t.equal(fake.requestsTo('/omni/start').length, 2)
+  })
+
+  t.test('two instances on one .env with DATABASE_URL and REDIS_URL: a session started on one resumes on the other', { skip: skipTwoInstances }, async (t) => {
+    const fake = await createFakeIncode({ configurationIds: ['flow-7'] })
+    t.teardown(() => fake.close())
+    const work = await mkdtemp(join(tmpdir(), 'fastify-incode-readme-'))
+    t.teardown(() => rm(work, { recursive: true, force: true }))
+    await symlink(example, join(work, 'example'))
+    const filled = {
+      INCODE_API_URL: fake.url,
+      INCODE_API_KEY: fake.apiKey,
+      INCODE_FLOW_ID: 'flow-7',
+      DATABASE_URL: await freshDatabase(t),
+      REDIS_URL: REDIS_URL as string,
+      RATE_LIMIT_NAMESPACE: freshNameSpace(t)
+    }
+    const envExample = await readFile(join(example, '.env.example'), 'utf8')
+    await writeFile(join(work, '.env'), Object.entries(filled).reduce((text, [name, value]) => text.replace(new RegExp(`^${name}=.*$`, 'm'), `${name}=${value}`), envExample))
+
+    // Each on a free port rather than 3001 and 3002.
+    const script = TWO_INSTANCES.replaceAll(/PORT=300[12] /g, 'PORT=0 ')
+    t.equal(script.match(/PORT=0 node --env-file=\.env example\/server\.js &/g)?.length, 2, 'two instances of one .env')
+    const { urls } = await startSample(t, script, { cwd: work, ready: 2 })
+    t.equal(urls.length, 2, 'both say where they listen')
+    const [first, second] = urls as [string, string]
+    const started = await (await fetch(`${first}/incode/start`, { headers: { cookie: 'demo-user=alice' } })).json() as { uniqueId: string }
+    const resumed = await (await fetch(`${second}/incode/start?uniqueId=${started.uniqueId}`)).json()
+    t.same(resumed, started, 'the second found the session the first recorded')
+    t.equal(fake.requestsTo('/omni/start').length, 1)
   })
 })

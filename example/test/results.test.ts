@@ -176,6 +176,17 @@ t.test('without INCODE_WEBHOOK_SECRET there is no webhook route, and a warning s
     [/^No INCODE_WEBHOOK_SECRET set: no \/incode\/webhook route, so no session learns its status\. Set it, and the same value as the x-incode-webhook-secret header/])
 })
 
+t.test('with OAuth2 client credentials and no secret header, Incode gets a token first, then delivers with it', async (t) => {
+  const oauth = { clientId: 'incode', clientSecret: 'example-test-oauth-client-secret-0123456789' }
+  const incode = await realIncode(t, { INCODE_WEBHOOK_SECRET: '', INCODE_WEBHOOK_OAUTH_CLIENT_ID: oauth.clientId, INCODE_WEBHOOK_OAUTH_CLIENT_SECRET: oauth.clientSecret })
+  const { fake, url, logs, interviewId, row } = await exampleWithSession(t, incode)
+  t.same(logs.records.filter((record) => record.level >= 40), [], 'a webhook route, so no warning')
+  const webhook = { url: `${url}/incode/webhook`, oauth: { tokenUrl: `${url}/incode/webhook/token`, ...oauth } }
+  t.same((await fake.completeOnboarding(interviewId, { webhook })).map(({ status }) => status), [200])
+  t.match(row(), { onboarding_status: 'ONBOARDING_FINISHED', identity_id: /^[0-9a-f]{24}$/ })
+  t.equal((await deliver(url, { interviewId, onboardingStatus: 'EXPIRED' })).status, 401, 'no secret header to take')
+})
+
 t.test('a webhook secret too short fails boot, naming the variable and the option, not the value', async (t) => {
   const { env } = await realIncode(t, { INCODE_WEBHOOK_SECRET: 'short-secret' })
   const failed = buildApp({ ...env, DATABASE_PATH: temporaryDatabasePath(t) }, { logger: false })

@@ -161,7 +161,9 @@ t.test('a database of the example before uniqueIds (version 2) keeps its rows an
   ])
   const db = new Database(databasePath, { readonly: true })
   t.teardown(() => db.close())
-  t.equal(db.pragma('user_version', { simple: true }), 4, 'brought to the newest version')
+  t.equal(db.pragma('user_version', { simple: true }), 5, 'brought to the newest version')
+  t.same(db.prepare('select * from onboarding_events').all(),
+    [{ interview_id: 'b'.repeat(24), onboarding_status: 'ONBOARDING_FINISHED', received_at: '2026-01-02T03:09:00.000Z' }], 'its status kept as an event')
   t.match(db.prepare("select sql from sqlite_master where name = 'onboarding_sessions_unique_id'").get(), { sql: /create unique index/i })
 })
 

@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url'
 import { sessionRows, temporaryDatabasePath } from './support/database.js'
 
 const example = fileURLToPath(new URL('..', import.meta.url))
+// DATABASE_URL and REDIS_URL among them: CI sets both for the package's own tests, and they would
+// move the example to PostgreSQL and Redis.
 const SETTINGS = ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_FLOW_ID', 'INCODE_CLIENT_ID', 'INCODE_WEBHOOK_SECRET',
-  'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD', 'INCODE_ADMIN_TOKEN', 'DATABASE_PATH', 'CORS_ORIGINS', 'PORT', 'HOST']
+  'INCODE_WEBHOOK_OAUTH_CLIENT_ID', 'INCODE_WEBHOOK_OAUTH_CLIENT_SECRET', 'INCODE_ADMIN_EMAIL', 'INCODE_ADMIN_PASSWORD',
+  'INCODE_ADMIN_TOKEN', 'DATABASE_PATH', 'DATABASE_URL', 'REDIS_URL', 'RATE_LIMIT_NAMESPACE', 'CORS_ORIGINS', 'PORT', 'HOST']
 
 const runs = [
   // What `npm start` runs after the build: plain Node, no TypeScript loader. tap still tracks
@@ -119,6 +122,13 @@ const misconfigured: Array<{ name: string, settings: Record<string, string>, err
     name: 'a port that is not a number',
     settings: { PORT: 'http' },
     error: 'PORT "http" is not a port number: set it to one from 0 to 65535 (0: any free port)'
+  },
+  {
+    name: 'a database URL that cannot be reached',
+    settings: { DATABASE_URL: 'postgres://me:pass-4711@127.0.0.1:1/incode' },
+    error: 'DATABASE_URL: the PostgreSQL database postgres://me@127.0.0.1:1/incode cannot be used (connect ECONNREFUSED 127.0.0.1:1): ' +
+      'set DATABASE_URL to a PostgreSQL database that answers, where the example may create its tables',
+    secret: 'pass-4711'
   },
   {
     name: 'a database path that cannot be a file',

@@ -4,7 +4,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { buildApp } from '../app.js'
-import { configurationProblem, ConfigurationError, listenOptions, listenProblem, startFailure } from '../settings.js'
+import { configurationProblem, ConfigurationError, databaseProblem, listenOptions, listenProblem, redisSettings, startFailure } from '../settings.js'
 import { temporaryDatabasePath } from './support/database.js'
 import { realIncode } from './support/example.js'
 
@@ -63,6 +63,67 @@ t.test('a database that cannot be opened names DATABASE_PATH and why', async (t)
   t.equal((error as Error).message, 'DATABASE_PATH: the SQLite file /dev/null/sessions.sqlite cannot be opened ' +
     '(EEXIST: file already exists, mkdir \'/dev/null\'): set DATABASE_PATH to a file the example may create and write')
   t.same(lines, [])
+})
+
+t.test('DATABASE_URL must be a PostgreSQL URL; one that cannot be reached names DATABASE_URL and why, never its password', async (t) => {
+  const notPostgres = 'DATABASE_URL must be a postgres:// or postgresql:// URL, such as postgres://user:password@127.0.0.1:5432/incode ' +
+    '(unset it to keep the sessions in SQLite at DATABASE_PATH)'
+  for (const url of ['mysql://me:pass-4711@127.0.0.1/incode', 'pass-4711', 'sqlite:sessions.sqlite']) {
+    const { error, lines } = await refusal(t, { DATABASE_URL: url })
+    t.ok(error instanceof ConfigurationError, url)
+    t.equal((error as Error).message, notPostgres)
+    t.same(lines, [])
+  }
+  const cases: Array<[url: string, shown: string]> = [
+    ['postgres://me:pass-4711@127.0.0.1:1/incode?password=pass-4711', 'postgres://me@127.0.0.1:1/incode'],
+    ['postgresql://127.0.0.1:1/incode', 'postgresql://127.0.0.1:1/incode']
+  ]
+  for (const [url, shown] of cases) {
+    // Nothing listens on port 1: the connection is refused at once.
+    const { error, lines } = await refusal(t, { DATABASE_URL: url })
+    t.ok(error instanceof ConfigurationError, shown)
+    t.equal((error as Error).message, `DATABASE_URL: the PostgreSQL database ${shown} cannot be used (connect ECONNREFUSED 127.0.0.1:1): ` +
+      'set DATABASE_URL to a PostgreSQL database that answers, where the example may create its tables')
+    t.match((error as Error).cause, { code: 'ECONNREFUSED' })
+    t.same(lines, [], 'nothing logged')
+  }
+})
+
+t.test('a password in the database\'s own words is not shown either', async (t) => {
+  const problem = databaseProblem(new Error('password "pass-4711" refused'), { shown: 'postgres://me@db/incode', password: 'pass-4711' })
+  t.equal(problem.message, 'DATABASE_URL: the PostgreSQL database postgres://me@db/incode cannot be used (password "***" refused): ' +
+    'set DATABASE_URL to a PostgreSQL database that answers, where the example may create its tables')
+})
+
+t.test('REDIS_URL must be a Redis URL; RATE_LIMIT_NAMESPACE names where the counts are kept', async (t) => {
+  for (const url of ['http://127.0.0.1:6379', '127.0.0.1:6379']) {
+    const { error } = await refusal(t, { REDIS_URL: url })
+    t.ok(error instanceof ConfigurationError, url)
+    t.equal((error as Error).message, 'REDIS_URL must be a redis:// or rediss:// URL, such as redis://127.0.0.1:6379 (unset it to count the rate limit in this process alone)')
+  }
+  t.same(redisSettings({ REDIS_URL: 'redis://127.0.0.1:6379' }), { url: 'redis://127.0.0.1:6379', nameSpace: 'fastify-incode-example:' })
+  t.same(redisSettings({ REDIS_URL: 'rediss://cache:6380', RATE_LIMIT_NAMESPACE: 'shop-a:' }), { url: 'rediss://cache:6380', nameSpace: 'shop-a:' })
+  t.equal(redisSettings({ REDIS_URL: '', RATE_LIMIT_NAMESPACE: 'shop-a:' }), undefined, 'without REDIS_URL, in this process')
+})
+
+t.test('the webhook\'s OAuth2 client: both variables or neither, and a secret the plugin takes', async (t) => {
+  const { env: real } = await realIncode(t)
+  const together = 'must be set together with the other of INCODE_WEBHOOK_OAUTH_CLIENT_ID and INCODE_WEBHOOK_OAUTH_CLIENT_SECRET: Incode\'s dashboard takes both'
+  const cases: Array<[env: Record<string, string>, message: string]> = [
+    [{ INCODE_WEBHOOK_OAUTH_CLIENT_ID: 'incode' }, `INCODE_WEBHOOK_OAUTH_CLIENT_SECRET ${together}`],
+    [{ INCODE_WEBHOOK_OAUTH_CLIENT_SECRET: 'secret-4711-secret-4711-secret-4711' }, `INCODE_WEBHOOK_OAUTH_CLIENT_ID ${together}`],
+    [{ INCODE_WEBHOOK_OAUTH_CLIENT_ID: 'incode', INCODE_WEBHOOK_OAUTH_CLIENT_SECRET: 'secret-4711' },
+      'INCODE_WEBHOOK_OAUTH_CLIENT_SECRET (fastify-incode\'s option webhook.oauth.clientSecret) must be at least 32 characters, none of them a control character'],
+    [{ INCODE_WEBHOOK_OAUTH_CLIENT_ID: 'in:code', INCODE_WEBHOOK_OAUTH_CLIENT_SECRET: 'secret-4711-secret-4711-secret-4711' },
+      'INCODE_WEBHOOK_OAUTH_CLIENT_ID (fastify-incode\'s option webhook.oauth.clientId) must not contain a colon or a control character']
+  ]
+  for (const [env, message] of cases) {
+    const { error, lines } = await refusal(t, { ...real, ...env })
+    t.ok(error instanceof ConfigurationError, message)
+    t.equal((error as Error).message, message)
+    t.notMatch((error as Error).message, 'secret-4711-', 'the secret is not shown')
+    t.same(lines, [])
+  }
 })
 
 t.test('PORT must be a port number; a failed listen names PORT and HOST', async (t) => {

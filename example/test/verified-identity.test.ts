@@ -1,5 +1,5 @@
 // The person a finished onboarding verified (a fake of the test's own, configured as real Incode):
-// the plugin approves a session scored OK, and the example keeps the identity it made and what
+// the example approves a session scored OK, and keeps the identity it made and what
 // Incode read off the document, masked, and nothing else of it: no customer token, no whole name,
 // no birth date, in its rows, its answers or its log.
 import t from 'tap'
@@ -25,8 +25,9 @@ async function finishedBy (t: Test, ocr: FakeOcrData | undefined, options: { sco
   const { fake, env } = await realIncode(t)
   const example = await startExample(t, env, { listen: true })
   const { interviewId } = await (await fetch(`${example.url}/incode/sessions`, { method: 'POST', headers: alice })).json() as { interviewId: string }
-  const webhook = { url: `${example.url}/incode/webhook`, ...WEBHOOK }
-  const finish = () => fake.completeOnboarding(interviewId, { webhook, ...options, ...(ocr === undefined ? {} : { person: { ocr } }) })
+  const finish = (retryDelayMs = WEBHOOK.retryDelayMs) => fake.completeOnboarding(interviewId, {
+    webhook: { url: `${example.url}/incode/webhook`, ...WEBHOOK, retryDelayMs }, ...options, ...(ocr === undefined ? {} : { person: { ocr } })
+  })
   const row = () => sessionRows(example.databasePath).find((candidate) => candidate.interview_id === interviewId)
   const listed = async () => await example.app.inject({ url: '/example/sessions', headers: alice })
   return { fake, ...example, interviewId, finish, row, listed }
@@ -36,7 +37,7 @@ t.test('a person verified: the row keeps their Incode identity, their name as in
   const { app, fake, logs, databasePath, interviewId, finish, row, listed } = await finishedBy(t, QUENTIN)
   t.same((await finish()).map(({ status }) => status), [200])
   const [approval] = fake.requestsTo('/omni/process/approve')
-  t.same(approval?.query, { interviewId }, 'the plugin approved the session, its score being OK')
+  t.same(approval?.query, { interviewId }, 'the example approved the session, its score being OK')
   t.same(fake.requestsTo('/omni/get/ocr-data').map((request) => request.query), [{ id: interviewId }], 'and the example read what Incode verified')
 
   const { identityId, customerToken } = await identityOf(app, interviewId)
@@ -68,6 +69,20 @@ t.test('a failed read of the document\'s data answers 500: Incode delivers again
   t.equal(fake.requestsTo('/omni/process/approve').length, 1, 'the redelivery reused the approval')
   t.match(logs.records.find((record) => record.msg === 'The webhook could not be processed: Incode will deliver the event again'), { interviewId })
   t.same(logs.lines.filter((line) => PERSONAL.some((value) => line.includes(value))), [], 'the failure logged nothing personal')
+})
+
+t.test('two deliveries of the finished onboarding at once: one approves, the other answers 500 and its redelivery finds the person', async (t) => {
+  const { fake, logs, interviewId, finish, row } = await finishedBy(t, QUENTIN)
+  // Incode takes its time to approve: the second delivery comes while the first waits, and is
+  // delivered again after a tenth of a second, then 250 ms later.
+  fake.failNext({ type: 'delay', ms: 150 }, { path: '/omni/process/approve' })
+  const deliveries = (await Promise.all([finish(100), finish(100)])).map((attempts) => attempts.map(({ status }) => status))
+  t.same(deliveries.map((statuses) => statuses.at(-1)), [200, 200], 'both answered 200 in the end')
+  t.same(deliveries.map((statuses) => statuses[0]).sort(), [200, 500], 'the second at first 500')
+  t.equal(fake.requestsTo('/omni/process/approve').length, 1, 'approved once')
+  t.match(row(), { identity_id: /^[0-9a-f]{24}$/, masked_name: 'Q*** Z***', approval_claimed_at: null })
+  t.match(logs.records.find((record) => record.msg === 'The webhook could not be processed: Incode will deliver the event again'),
+    { interviewId, cause: { name: 'ApprovalInProgressError', code: 'EXAMPLE_APPROVAL_IN_PROGRESS' } })
 })
 
 t.test('a document with no name nor birth date read: the identity alone', async (t) => {

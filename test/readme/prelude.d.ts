@@ -33,4 +33,5 @@ declare global {
   const params: StartSessionParams
   const webhookSecret: string
   const oauthSecret: string
+  const exporter: import('@opentelemetry/sdk-trace-base').SpanExporter
 }

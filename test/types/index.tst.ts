@@ -21,8 +21,13 @@ import fastifyIncode, {
   type FaceLoginResult,
   type IncodeImages,
   type IncodeOcrData,
-  type OnboardingOutcome
+  type OnboardingOutcome,
+  type IncodeHealth,
+  type IncodeHealthCheck,
+  type IncodeMetrics,
+  type MetricFamily
 } from 'fastify-incode'
+import promClient from 'prom-client'
 import { createFakeIncode, DEFAULT_OCR_DATA, faceAuthenticationResult, sessionEvent, type FakeIncode, type WebhookDelivery } from 'fastify-incode/testing'
 
 const app = Fastify()
@@ -192,3 +197,16 @@ expect(fake.sendWebhook(sessionEvent({ eventType: 'SESSION_SUCCEEDED', interview
 expect(faceAuthenticationResult({ transactionId: 't', customerId: 'c', interviewId: 'i', verified: true })).type.toBe<Record<string, unknown>>()
 expect(DEFAULT_OCR_DATA.birthDate).type.toBe<number | undefined>()
 expect(fake.requestsTo('/omni/interviews')[0]?.body.config?.deletePiiDataOnly).type.toBe<boolean | undefined>()
+
+// Running in production: the metrics as read or exported, the readiness check; the plugin's own
+// recording methods are not in the published types.
+expect(app.incode.metrics.value('incode_calls_total', { call: 'start', outcome: 'ok' })).type.toBe<number>()
+expect(app.incode.metrics.prometheus()).type.toBe<string>()
+expect(app.incode.metrics.families()).type.toBe<MetricFamily[]>()
+expect(app.incode.metrics.registerOn(promClient.register)).type.toBe<void>()
+expect(app.incode.metrics.registerOn({})).type.toRaiseError()
+expect(app.incode.metrics).type.not.toHaveProperty('sessionCreated')
+expect(app.incode.metrics).type.not.toHaveProperty('callAnswered')
+expect(app.incode.health()).type.toBe<Promise<IncodeHealth>>()
+expect<IncodeHealth['checks'][string]>().type.toBe<IncodeHealthCheck>()
+expect(new IncodeClient(required).metrics).type.toBe<IncodeMetrics>()
