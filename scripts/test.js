@@ -36,7 +36,7 @@ function skippedHere (env = process.env) {
   if (env.CI !== undefined) return []
   const skipped = []
   if (env.REDIS_URL === undefined) skipped.push('the tests of a limit shared through Redis: set REDIS_URL (redis://127.0.0.1:6379) to run them')
-  if (env.DATABASE_URL === undefined) skipped.push('the README sample that stores sessions in PostgreSQL: set DATABASE_URL to run it')
+  if (env.DATABASE_URL === undefined) skipped.push('the README sample that stores sessions in PostgreSQL, and the example\'s tests on a PostgreSQL server and of two instances: set DATABASE_URL to run them')
   if (!existsSync(CHROMIUM)) skipped.push(`the example's tests in a real browser: install Chromium at ${CHROMIUM} (apt-get install chromium) to run them`)
   const tools = ['curl', 'openssl'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
   if (tools.length > 0) skipped.push(`the example README's shell samples: install ${tools.join(' and ')} to run them`)

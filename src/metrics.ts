@@ -213,7 +213,8 @@ function prometheusText (family: MetricFamily): string {
   const lines = [`# HELP ${family.name} ${family.help.replaceAll('\\', '\\\\')}`, `# TYPE ${family.name} ${family.type}`]
   for (const { metricName = family.name, labels, value } of family.values) {
     const pairs = Object.entries(labels).map(([label, labelValue]) => `${label}="${escapeLabel(String(labelValue))}"`)
-    lines.push(`${metricName}${pairs.length === 0 ? '' : `{${pairs.join(',')}}`} ${value}`)
+    // Every series has labels: each metric is counted by what it is about.
+    lines.push(`${metricName}{${pairs.join(',')}} ${value}`)
   }
   return lines.join('\n')
 }
