@@ -5,11 +5,13 @@
 import {
   AdminLoginFailedError,
   CallNotSentError,
+  failure,
   InvalidOptionError,
   UpstreamRejectedError,
+  withCallDetails,
   type IncodeCallError
 } from './errors.js'
-import { failure, withCallDetails } from './transport.js'
+import type { AdminCredentials } from './client-options.js'
 
 const TOKEN_LIFE_MS = 24 * 60 * 60 * 1000
 const RENEW_AFTER_MS = 23 * 60 * 60 * 1000
@@ -37,7 +39,7 @@ export class AdminToken {
   #nextLogInAt = 0
   #lastRefusal: IncodeCallError | undefined
 
-  constructor (settings: { token?: string | undefined, email?: string | undefined, password?: string | undefined }, logIn: LogIn) {
+  constructor (settings: AdminCredentials, logIn: LogIn) {
     this.#token = settings.token
     this.#credentials = settings.email === undefined || settings.password === undefined
       ? undefined
@@ -45,9 +47,27 @@ export class AdminToken {
     this.#logIn = logIn
   }
 
-  /** Whether a token that Incode refused can be replaced by logging in again. */
-  get renewable (): boolean {
-    return this.#credentials !== undefined
+  /**
+   * Runs `call` with the token, all under one deadline of `timeout` ms: the wait for a log-in, the
+   * call, and after a 401 the renewal and the call once more. A call is sent only with time left
+   * for its answer (`budget`, in ms). A renewed token Incode refuses too is the call's error, and
+   * stays: Incode refusing every token is no reason for more log-ins.
+   */
+  async use<T> (timeout: number, signal: AbortSignal | undefined, call: (token: string, budget: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + timeout
+    const wait = { deadline, signal }
+    const callInTime = async (token: string): Promise<T> => {
+      const budget = deadline - Date.now()
+      if (budget <= 0) throw failure(CallNotSentError, 0, {})
+      return await call(token, budget)
+    }
+    const token = await this.get(wait)
+    try {
+      return await callInTime(token)
+    } catch (err) {
+      if (!(isRefusedToken(err) && this.#credentials !== undefined)) throw err
+      return await callInTime(await this.#renew(token, wait))
+    }
   }
 
   /**
@@ -71,7 +91,7 @@ export class AdminToken {
    * that held the same token has started one (it is then shared) or finished it (its token is
    * given). A token the host gave is kept: there is nothing to replace it with.
    */
-  async renew (refused: string, wait: TokenWait): Promise<string> {
+  async #renew (refused: string, wait: TokenWait): Promise<string> {
     if (this.#token === refused) this.#token = undefined
     return await this.get(wait)
   }
@@ -130,4 +150,8 @@ export class AdminToken {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
     }
   }
+}
+
+function isRefusedToken (err: unknown): boolean {
+  return err instanceof UpstreamRejectedError && err.upstreamStatus === 401
 }

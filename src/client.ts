@@ -1,12 +1,22 @@
-import { Pool } from 'undici'
 import { AdminToken } from './admin-token.js'
 import { addHealthCheck, runHealthChecks, type IncodeHealth } from './health.js'
 import { IncodeMetrics } from './metrics.js'
-import { CallNotSentError, InvalidParamsError, UpstreamRejectedError } from './errors.js'
-import { resolveClientOptions } from './options.js'
-import { approveCall, deleteSessionsCall, imagesCall, ocrDataCall, type AdminCall } from './outcome-calls.js'
-import { checkFaceAuthentication, checkInterviewId, checkToken, INTERVIEW_ID, isHttpUrl, isMatch, isObject, readStartedSession, startSessionBody, TOKEN } from './params.js'
-import { CallAbort, failure, MAX_RESPONSE_BYTES, Transport, type CallSignal } from './transport.js'
+import {
+  approveCall,
+  deleteSessionsCall,
+  faceAuthenticationCall,
+  imagesCall,
+  ocrDataCall,
+  onboardingStatusCall,
+  scoreCall,
+  type AdminCall
+} from './admin-calls.js'
+import { checkCallOptions, checkInterviewId, checkToken, startSessionBody } from './call-params.js'
+import { ClientSettings, resolveClientOptions } from './client-options.js'
+import { INTERVIEW_ID, isMatch, readFinishStatus, readScore, readStartSessionAnswer, TOKEN } from './incode-shapes.js'
+import { isObject } from './is-object.js'
+import { Transport, type CallAbort, type CallSignal } from './transport.js'
+import { isHttpUrl } from './urls.js'
 import type {
   ApproveSessionResult,
   CallOptions,
@@ -25,17 +35,6 @@ import type {
   StartSessionParams,
   StartSessionResult
 } from './types.js'
-
-/**
- * The routes' own options: the same, but the signal may be the routes' cheaper CallAbort, and
- * their `onLateSession`, which bounds the host's hook by `hookTimeout` itself, is awaited without
- * the client's own limit. Not exported from the package: the public surface takes an
- * AbortSignal, as `fetch` does.
- */
-export type InternalCallOptions<O extends CallOptions> = Omit<O, 'signal'> & {
-  signal?: CallSignal | undefined
-  onLateSessionBounded?: boolean
-}
 
 const API_VERSION = '1.0'
 
@@ -57,25 +56,19 @@ export class IncodeClient {
   readonly #transport: Transport
   readonly #adminToken: AdminToken
 
-  constructor (options: IncodeClientOptions) {
-    const settings = resolveClientOptions(options)
-    const { origin, basePath, timeout, retries } = settings
-    this.apiUrl = origin + basePath
+  constructor (options: IncodeClientOptions)
+  /** @internal The plugin's: options it has resolved already. */
+  constructor (settings: ClientSettings)
+  constructor (options: IncodeClientOptions | ClientSettings) {
+    const settings = options instanceof ClientSettings ? options : resolveClientOptions(options)
+    const { timeout, retries } = settings
+    this.apiUrl = settings.origin + settings.basePath
     this.configurationId = settings.configurationId
     this.clientId = settings.clientId
     this.timeout = timeout
     this.retries = retries
     this.#apiKey = settings.apiKey
-    const dispatcher = settings.dispatcher ?? new Pool(origin, {
-      // Unbounded, as global fetch is: at Incode's latency a cap is a queue (the rate limit is
-      // what bounds spend); a host's cap is honoured exactly.
-      connections: settings.connections,
-      keepAliveTimeout: settings.keepAliveTimeout,
-      maxResponseSize: MAX_RESPONSE_BYTES,
-      // A slow connect is retried, so it gets a share of the budget rather than all of it.
-      connect: { timeout: Math.max(1, Math.floor(timeout / (retries + 1))) }
-    })
-    this.#transport = new Transport({ origin, basePath, dispatcher, ownsDispatcher: settings.dispatcher === undefined, timeout, retries, metrics: this.metrics })
+    this.#transport = Transport.for(settings, this.metrics)
     this.#adminToken = new AdminToken(settings.admin, async (email, password) => await this.#logIn(email, password))
     const { token, email } = settings.admin
     if (token !== undefined || email !== undefined) {
@@ -94,9 +87,23 @@ export class IncodeClient {
   }
 
   /** Starts a new Incode session (`POST /omni/start`). Every call creates a session. */
-  async startSession (params: StartSessionParams = {}, options: StartSessionOptions | InternalCallOptions<StartSessionOptions> = {}): Promise<StartSessionResult> {
+  async startSession (params: StartSessionParams = {}, options: StartSessionOptions = {}): Promise<StartSessionResult> {
     const body = startSessionBody(params, this.configurationId)
     checkCallOptions(options)
+    return await this.#startSession(body, options.signal, options.onLateSession, false)
+  }
+
+  /**
+   * @internal A route's session: its signal is the route's CallAbort (cheaper than an
+   * AbortSignal), and its `onLateSession` bounds the host's hook by `hookTimeout` itself.
+   */
+  async startSessionForRoute (params: StartSessionParams, signal: CallAbort, onLateSession: (session: StartSessionResult) => Promise<void>): Promise<StartSessionResult> {
+    return await this.#startSession(startSessionBody(params, this.configurationId), signal, onLateSession, true)
+  }
+
+  async #startSession (
+    body: Record<string, unknown>, signal: CallSignal | undefined, onLate: StartSessionOptions['onLateSession'], onLateBounded: boolean
+  ): Promise<StartSessionResult> {
     return await this.#transport.call({
       name: 'start',
       request: {
@@ -106,17 +113,26 @@ export class IncodeClient {
         body: JSON.stringify(body)
       },
       readResult: readStartSessionAnswer,
-      signal: options.signal,
+      signal,
       keepWhenSent: true,
-      onLate: options.onLateSession,
-      onLateBounded: options.onLateSessionBounded === true
+      onLate,
+      onLateBounded
     })
   }
 
   /** Fetches the hosted onboarding URL of a session (`GET /0/omni/onboarding-url`). */
-  async getOnboardingUrl (token: string, options: CallOptions | InternalCallOptions<CallOptions> = {}): Promise<string> {
+  async getOnboardingUrl (token: string, options: CallOptions = {}): Promise<string> {
     checkToken(token)
     checkCallOptions(options)
+    return await this.#getOnboardingUrl(token, options.signal)
+  }
+
+  /** @internal A route's onboarding URL, under the route's CallAbort. */
+  async getOnboardingUrlForRoute (token: string, signal: CallAbort): Promise<string> {
+    return await this.#getOnboardingUrl(checkToken(token), signal)
+  }
+
+  async #getOnboardingUrl (token: string, signal: CallSignal | undefined): Promise<string> {
     const query = this.clientId === undefined ? '' : `?clientId=${encodeURIComponent(this.clientId)}`
     return await this.#transport.call({
       name: 'onboarding-url',
@@ -126,7 +142,7 @@ export class IncodeClient {
         headers: sessionTokenHeaders(token)
       },
       readResult: (answer) => isObject(answer) && isHttpUrl(answer.url) ? answer.url : undefined,
-      signal: options.signal,
+      signal,
       keepWhenSent: false
     })
   }
@@ -151,15 +167,7 @@ export class IncodeClient {
    * token: `{ token, transactionId, interviewToken }` as the SDK's `renderLogin` gives them.
    */
   async verifyFaceAuthentication (params: FaceAuthenticationParams, options: CallOptions = {}): Promise<FaceAuthenticationResult> {
-    return await this.#adminCall(options, () => ({
-      name: 'authentication-verify',
-      method: 'POST',
-      path: '/omni/authentication/verify',
-      body: checkFaceAuthentication(params),
-      readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
-      // Not sent again once Incode may have seen it: a face log-in's transaction is checked once.
-      idempotent: false
-    }))
+    return await this.#adminCall(options, () => faceAuthenticationCall(params))
   }
 
   /**
@@ -184,43 +192,17 @@ export class IncodeClient {
   ): Promise<T> {
     checkToken(token)
     checkCallOptions(options)
-    return await this.#transport.call({
-      name,
-      request: {
-        method: 'GET',
-        path,
-        headers
-      },
-      readResult,
-      signal: options.signal,
-      keepWhenSent: false,
-      idempotent
-    })
+    return await this.#transport.call({ name, request: { method: 'GET', path, headers }, readResult, signal: options.signal, keepWhenSent: false, idempotent })
   }
 
-  /**
-   * The onboarding status of a session (`GET /omni/get/onboarding/status`), with the admin token.
-   * A read: retried after a reset or a 5xx too, as it creates nothing.
-   */
+  /** The onboarding status of a session (`GET /omni/get/onboarding/status`), with the admin token; a read, retried after a reset or a 5xx too. */
   async getOnboardingStatus (interviewId: string, options: CallOptions = {}): Promise<OnboardingStatusResult> {
-    return await this.#adminCall(options, () => ({
-      name: 'onboarding-status',
-      method: 'GET',
-      path: `/omni/get/onboarding/status?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
-      readResult: (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined,
-      idempotent: true
-    }))
+    return await this.#adminCall(options, () => onboardingStatusCall(interviewId))
   }
 
   /** Incode's score of a session (`GET /omni/get/score`), with the admin token; a read, as above. */
   async getScore (interviewId: string, options: CallOptions = {}): Promise<IncodeScore> {
-    return await this.#adminCall(options, () => ({
-      name: 'score',
-      method: 'GET',
-      path: `/omni/get/score?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
-      readResult: readScore,
-      idempotent: true
-    }))
+    return await this.#adminCall(options, () => scoreCall(interviewId))
   }
 
   /**
@@ -251,7 +233,7 @@ export class IncodeClient {
   async #adminCall<T> (options: CallOptions, plan: () => AdminCall<T>): Promise<T> {
     checkCallOptions(options)
     const { name, method, path, body, readResult, idempotent } = plan()
-    return await this.#withAdminToken(options, async (token, budget) => await this.#transport.call({
+    return await this.#adminToken.use(this.timeout, options.signal, async (token, budget) => await this.#transport.call({
       name,
       request: {
         method,
@@ -265,29 +247,6 @@ export class IncodeClient {
       idempotent,
       budget
     }))
-  }
-
-  /**
-   * Runs `call` with the admin token, all under one deadline: the wait for a log-in, the call, and
-   * after a 401 the renewal and the call once more. A renewed token Incode refuses too is the
-   * call's error, and stays: Incode refusing every token is no reason for more log-ins.
-   */
-  async #withAdminToken<T> (options: CallOptions, call: (token: string, budget: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.timeout
-    const wait = { deadline, signal: options.signal }
-    // A call is sent only with time left for its answer: never one that is due at once.
-    const callInTime = async (adminToken: string): Promise<T> => {
-      const budget = deadline - Date.now()
-      if (budget <= 0) throw failure(CallNotSentError, 0, {})
-      return await call(adminToken, budget)
-    }
-    const token = await this.#adminToken.get(wait)
-    try {
-      return await callInTime(token)
-    } catch (err) {
-      if (!(isRefusedToken(err) && this.#adminToken.renewable)) throw err
-      return await callInTime(await this.#adminToken.renew(token, wait))
-    }
   }
 
   /** A JSON POST's headers with the API key (a fresh object per call: a host's dispatcher may add to it). */
@@ -328,35 +287,4 @@ export class IncodeClient {
 /** The headers of a call the session token alone authorises: Incode's token-only `/0/…` family. */
 function sessionTokenHeaders (token: string): Record<string, string> {
   return { 'x-incode-hardware-id': token, 'api-version': API_VERSION, accept: 'application/json' }
-}
-
-// What goes on into a header, the hook, a log line and the browser must be what it claims; the
-// rest of Incode's answer is the host's to read.
-function readStartSessionAnswer (answer: unknown): StartSessionResult | undefined {
-  return readStartedSession(answer) === undefined ? undefined : answer as StartSessionResult
-}
-
-function readFinishStatus (answer: unknown): FinishStatusResult | undefined {
-  const valid = isObject(answer) && (answer.redirectionUrl === null || typeof answer.redirectionUrl === 'string') &&
-    typeof answer.action === 'string'
-  return valid ? answer as FinishStatusResult : undefined
-}
-
-function readScore (answer: unknown): IncodeScore | undefined {
-  return isObject(answer) && isObject(answer.overall) && typeof answer.overall.status === 'string' ? answer as IncodeScore : undefined
-}
-
-function isRefusedToken (err: unknown): boolean {
-  return err instanceof UpstreamRejectedError && err.upstreamStatus === 401
-}
-
-function checkCallOptions (options: unknown): asserts options is InternalCallOptions<StartSessionOptions> {
-  if (!isObject(options)) throw new InvalidParamsError('options', 'must be an object')
-  const { signal, onLateSession } = options
-  if (signal !== undefined && !(signal instanceof AbortSignal || signal instanceof CallAbort)) {
-    throw new InvalidParamsError('signal', 'must be an AbortSignal')
-  }
-  if (onLateSession !== undefined && typeof onLateSession !== 'function') {
-    throw new InvalidParamsError('onLateSession', 'must be a function')
-  }
 }

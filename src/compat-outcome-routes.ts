@@ -4,10 +4,8 @@
 // log-in session is checked once (the host's claim marks it used).
 import type { FastifyInstance, RouteShorthandOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { IncodeClient } from './client.js'
 import { SessionNotFoundError } from './errors.js'
-import type { HostCallbacks } from './host-callback.js'
-import type { RouteSettings } from './options.js'
+import type { SessionRouteContext } from './session-starter.js'
 import type { FaceLoginSession } from './types.js'
 import { sameSecret } from './webhook-token.js'
 import {
@@ -17,24 +15,14 @@ import {
   VerifyAuthenticationAnswer,
   VerifyAuthenticationBody
 } from './schemas.js'
-import type { CallIncode } from './session-starter.js'
-
-export interface CompatOutcomeOptions {
-  client: IncodeClient
-  owner: FastifyInstance
-  settings: RouteSettings
-  callbacks: HostCallbacks
-  callIncode: CallIncode
-  /** The compat routes' hooks and config for a route that reads: the cross-site check, the host's hooks, the read limit. */
-  readingRoute: () => RouteShorthandOptions
-}
 
 // As the other compat routes' bodies: ids and a token fit in far less.
 const BODY_LIMIT = 16 * 1024
 
-export function compatOutcomeRoutes (fastify: FastifyInstance, options: CompatOutcomeOptions): void {
+/** `readingRoute`: the compat routes' hooks and config for a route that reads (the cross-site check, the host's hooks, the read limit). */
+export function compatOutcomeRoutes (fastify: FastifyInstance, context: SessionRouteContext, readingRoute: () => RouteShorthandOptions): void {
   const typed = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { client, owner, settings, callbacks, callIncode, readingRoute } = options
+  const { client, owner, settings, callbacks, awaitLoggingFailure } = context
   const { ownsSession, claimFaceLogin } = settings
 
   // The status of any session is an admin read: only for a session the host says the caller holds.
@@ -52,7 +40,7 @@ export function compatOutcomeRoutes (fastify: FastifyInstance, options: CompatOu
       const { interviewId } = request.query
       const holds: unknown = await callbacks.run('ownsSession', (context) => ownsSession.call(owner, interviewId, request, context))
       if (holds !== true) throw new SessionNotFoundError()
-      const { onboardingStatus } = await callIncode(request, 'onboarding-status', interviewId, client.getOnboardingStatus(interviewId))
+      const { onboardingStatus } = await awaitLoggingFailure(request, 'onboarding-status', interviewId, client.getOnboardingStatus(interviewId))
       return { success: true as const, onboardingStatus }
     })
   }
@@ -77,7 +65,7 @@ export function compatOutcomeRoutes (fastify: FastifyInstance, options: CompatOu
         request.log.info({ interviewId }, 'Face log-in refused before Incode: unknown, used, or not the session claimed')
         return { valid: false }
       }
-      const { verified, identityId } = await callIncode(request, 'face-login', interviewId, client.verifyFaceLogin(session.token, candidate))
+      const { verified, identityId } = await awaitLoggingFailure(request, 'face-login', interviewId, client.verifyFaceLogin(session.token, candidate))
       request.log.info({ interviewId, verified }, 'Face log-in checked')
       return verified ? { valid: true, identityId } : { valid: false }
     })

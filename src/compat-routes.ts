@@ -1,18 +1,18 @@
-// The paths Incode's sample front ends call (SPEC §10), so that they work unchanged, through the
-// same session start, hook, limit and errors as the POST routes. GET and text/plain are what any
+// The paths Incode's sample front ends call, so that those front ends work unchanged, through the
+// same session start, hook, limit and errors as the session routes. GET and text/plain are what any
 // other site's page can send with a user's cookies and no CORS preflight, so a browser's
 // request from another origin is refused before anything runs.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
 import { compatOutcomeRoutes } from './compat-outcome-routes.js'
+import { sendIncodeError } from './error-handler.js'
 import { formDecoded } from './form-decoded.js'
 import { allowedRedirectionUrl } from './redirection-urls.js'
 import { ReadRateLimitedError, UnknownUniqueIdError } from './errors.js'
-import type { HostCallbacks } from './host-callback.js'
-import type { RouteSettings } from './options.js'
-import { readStartedSession } from './params.js'
+import { readStartedSession } from './incode-shapes.js'
+import { disconnectSignal, routeHooks } from './route-helpers.js'
 import {
   errorResponses,
   AuthAnswer,
@@ -28,7 +28,7 @@ import {
   StartAnswer,
   StartQuery
 } from './schemas.js'
-import { disconnectSignal, type CallIncode, type StartRecordedSession } from './session-starter.js'
+import type { SessionRouteContext } from './session-starter.js'
 import { newResumeId, resumeIdIssuedAt } from './resume-id.js'
 import type { HostCallbackContext, ResumedSession, ResumeSessionContext } from './types.js'
 
@@ -54,26 +54,21 @@ class ResumeContext implements ResumeSessionContext {
 // As the session routes': a token and two ids fit in far less.
 const BODY_LIMIT = 16 * 1024
 
-export interface CompatRoutesOptions {
-  client: IncodeClient
-  owner: FastifyInstance
-  settings: RouteSettings
-  callbacks: HostCallbacks
-  callIncode: CallIncode
-  startRecordedSession: StartRecordedSession
-}
-
-export async function incodeCompatRoutes (instance: FastifyInstance, options: CompatRoutesOptions): Promise<void> {
+/** The compat routes, encapsulated: their parser, validator, error handler, the session routes' limit, and handlers. */
+export async function incodeCompatRoutes (instance: FastifyInstance, context: SessionRouteContext): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { client, owner, settings, callbacks, callIncode, startRecordedSession } = options
-  const { routeOptions } = settings
+  const { client, owner, settings, callbacks, awaitLoggingFailure, startRecordedSession } = context
 
-  // Their bodies are required: no body, or JSON null, is a 400 here (the session routes' validator,
-  // inherited otherwise, lets a missing body through as "no options").
+  // Bodies as they are, and required: no body, or JSON null, is a 400.
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
-  // The samples POST a JSON string with no content type, which fetch sends as text/plain.
+  // JSON whatever the content type: the samples POST a JSON string with none, which fetch sends as
+  // text/plain. Prototype-poisoning keys are refused whatever the host chose.
+  fastify.removeAllContentTypeParsers()
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
   fastify.addContentTypeParser('*', { parseAs: 'string' }, parseJson)
+  fastify.setErrorHandler(sendIncodeError)
+  // The session limit's store, shared with the session routes; the reading routes ask for their own limit.
+  if (context.rateLimit !== undefined) await fastify.register(rateLimit, context.rateLimit)
 
   const refuseCrossSite = refuseCrossOrigin(settings.allowedOrigins, false)
 
@@ -89,16 +84,13 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
         }
       }
 
-  /** The host's hooks after the cross-site check; `creates`: counted by the session limit, else by the read limit. */
-  const shared = (creates: boolean) => ({
-    onRequest: [refuseCrossSite, routeOptions.onRequest ?? []].flat(),
-    preHandler: [routeOptions.preHandler ?? []].flat(),
-    config: { ...routeOptions.config, ...(creates ? {} : { rateLimit: readLimit }) },
-    ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })
-  })
+  /** The host's hooks after the cross-site check, counted by the session limit. */
+  const creating = () => routeHooks(settings.routeOptions, { onRequest: refuseCrossSite })
+  /** The same, counted by the read limit. */
+  const reading = () => routeHooks(settings.routeOptions, { onRequest: refuseCrossSite, config: { rateLimit: readLimit } })
 
   fastify.get('/start', {
-    ...shared(true),
+    ...creating(),
     logSerializers: { req: requestWithoutResumeId },
     schema: {
       operationId: 'incodeCompatStart',
@@ -135,14 +127,15 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     return { token: session.token, interviewId: session.interviewId }
   }
 
-  // The redirectionUrl some samples pass is checked against the allow-list, before the limit counts.
-  const onboardingUrlHooks = shared(true)
-  onboardingUrlHooks.preHandler.push(async (request) => {
-    const query = request.query as { redirectionUrl?: string }
-    if (query.redirectionUrl !== undefined) query.redirectionUrl = allowedRedirectionUrl(query.redirectionUrl, settings.allowedRedirectionUrls)
-  })
   fastify.get('/onboarding-url', {
-    ...onboardingUrlHooks,
+    // The redirectionUrl some samples pass is checked against the allow-list, before the limit counts.
+    ...routeHooks(settings.routeOptions, {
+      onRequest: refuseCrossSite,
+      preHandler: async (request: FastifyRequest) => {
+        const query = request.query as { redirectionUrl?: string }
+        if (query.redirectionUrl !== undefined) query.redirectionUrl = allowedRedirectionUrl(query.redirectionUrl, settings.allowedRedirectionUrls)
+      }
+    }),
     schema: {
       operationId: 'incodeCompatOnboardingUrl',
       tags: settings.tags,
@@ -154,12 +147,12 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     const signal = disconnectSignal(reply)
     const body = request.query.redirectionUrl === undefined ? {} : { redirectionUrl: request.query.redirectionUrl }
     const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url', body }, signal)
-    const url = await callIncode(request, 'onboarding-url', interviewId, client.getOnboardingUrl(token, { signal }))
+    const url = await awaitLoggingFailure(request, 'onboarding-url', interviewId, client.getOnboardingUrlForRoute(token, signal))
     return { success: true as const, token, interviewId, url }
   })
 
   fastify.post('/finish', {
-    ...shared(false),
+    ...reading(),
     bodyLimit: BODY_LIMIT,
     schema: {
       operationId: 'incodeCompatFinish',
@@ -170,13 +163,13 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
       response: { 200: FinishAnswer, ...errorResponses([400, 403, 413, 429, 502, 503, 504], { reads: true }) }
     }
   }, async (request) => {
-    const { redirectionUrl, action } = await callIncode(request, 'finish-status', undefined,
+    const { redirectionUrl, action } = await awaitLoggingFailure(request, 'finish-status', undefined,
       client.getFinishStatus(request.body.token))
     return { redirectionUrl, action }
   })
 
   fastify.get('/fetch-score', {
-    ...shared(false),
+    ...reading(),
     schema: {
       operationId: 'incodeCompatFetchScore',
       tags: settings.tags,
@@ -187,14 +180,14 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
     }
   }, async (request) => {
     // The token names the session: a caller sees only the score of a session it holds.
-    const { overall } = await callIncode(request, 'score', undefined, client.getScoreForToken(request.headers['x-token']))
+    const { overall } = await awaitLoggingFailure(request, 'score', undefined, client.getScoreForToken(request.headers['x-token']))
     return { success: true as const, score: overall.status === 'OK' ? 'OK' as const : 'FAIL' as const, overall }
   })
 
   // `POST /auth` needs an admin token.
   if (settings.faceAuthentication) {
     fastify.post('/auth', {
-      ...shared(false),
+      ...reading(),
       bodyLimit: BODY_LIMIT,
       schema: {
         operationId: 'incodeCompatAuth',
@@ -205,13 +198,13 @@ export async function incodeCompatRoutes (instance: FastifyInstance, options: Co
         response: { 200: AuthAnswer, ...errorResponses([400, 403, 413, 429, 502, 503, 504], { reads: true }) }
       }
     }, async (request) => {
-      const { verified } = await callIncode(request, 'authentication-verify', undefined,
+      const { verified } = await awaitLoggingFailure(request, 'authentication-verify', undefined,
         client.verifyFaceAuthentication(request.body))
       return { verified }
     })
   }
 
-  compatOutcomeRoutes(instance, { client, owner, settings, callbacks, callIncode, readingRoute: () => shared(false) })
+  compatOutcomeRoutes(instance, context, reading)
 }
 
 /**

@@ -19,8 +19,8 @@ export interface IncodeErrorClass<E extends Error, A extends unknown[] = [option
 }
 
 /**
- * The base of every error a failed Incode call throws (`err instanceof IncodeCallError`): a
- * §6 error plus what an operator needs in a log line.
+ * The base of every error a failed Incode call throws (`err instanceof IncodeCallError`): its code
+ * and the status a route answers with, plus what an operator needs in a log line.
  */
 export class IncodeCallError extends Error {
   declare code: string
@@ -143,4 +143,24 @@ export function isIncodeCallError (err: unknown): err is IncodeCallError {
 /** Why a request's calls were cut short: its browser went away before the answer. */
 export class ClientClosedError extends Error {
   override name = 'AbortError'
+}
+
+/** What a failed Incode call learnt: Incode's status and its own code, the error below. */
+export interface FailureDetails {
+  status?: number
+  incodeStatus?: number | undefined
+  cause?: unknown
+}
+
+/** An Incode call's error with what went wrong: the attempts made, Incode's status and its own. */
+export function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
+  return withCallDetails(details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause }), attempts, details)
+}
+
+/** Puts the attempts made, Incode's status and its own on an Incode call's error. */
+export function withCallDetails (error: IncodeCallError, attempts: number, details: FailureDetails): IncodeCallError {
+  error.attempts = attempts
+  error.upstreamStatus = details.status
+  error.incodeStatus = details.incodeStatus
+  return error
 }

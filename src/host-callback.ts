@@ -35,7 +35,7 @@ export class HostCallbacks {
       })
     } finally {
       clearTimeout(timer)
-      releaseContext(context)
+      releaseContext(context, this.#live)
     }
   }
 
@@ -46,37 +46,40 @@ export class HostCallbacks {
   }
 }
 
+/** The signal of each context whose callback asked for one; out of the host's reach. */
+const controllers = new WeakMap<CallbackContext, AbortController>()
+
 /** Aborts a context's signal, if the callback asked for one. */
-let abortContext: (context: CallbackContext, reason: unknown) => void
+function abortContext (context: CallbackContext, reason: unknown): void {
+  controllers.get(context)?.abort(reason)
+}
+
 /** Forgets a context's signal once its callback has ended, so that closing does not abort it. */
-let releaseContext: (context: CallbackContext) => void
+function releaseContext (context: CallbackContext, live: Set<AbortController>): void {
+  const controller = controllers.get(context)
+  if (controller !== undefined) live.delete(controller)
+}
 
 /**
  * What a callback is given: its signal, made on first use (most callbacks never read it), and then
  * kept among the live ones until the callback ends. A class, as it is made per call: an object
- * literal with a getter costs more. The rest is out of the host's reach.
+ * literal with a getter costs more.
  */
 class CallbackContext implements HostCallbackContext {
-  #controller: AbortController | undefined
   readonly #live: Set<AbortController>
-
-  static {
-    abortContext = (context, reason) => context.#controller?.abort(reason)
-    releaseContext = (context) => {
-      if (context.#controller !== undefined) context.#live.delete(context.#controller)
-    }
-  }
 
   constructor (live: Set<AbortController>) {
     this.#live = live
   }
 
   get signal (): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController()
-      this.#live.add(this.#controller)
+    let controller = controllers.get(this)
+    if (controller === undefined) {
+      controller = new AbortController()
+      controllers.set(this, controller)
+      this.#live.add(controller)
     }
-    return this.#controller.signal
+    return controller.signal
   }
 }
 

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { IncodeClient } from './client.js'
-import { resolveOptions, type CheckedRateLimitOptions } from './options.js'
+import { incodeCompatRoutes } from './compat-routes.js'
+import { hostCallbacksOf } from './host-callback.js'
+import { resolveOptions, type RouteSettings } from './options.js'
+import { rateLimitSettings } from './rate-limit.js'
+import { DEFAULT_STORE_TIMEOUT, type CheckedRateLimitOptions } from './rate-limit-options.js'
+import { failureLogger } from './route-helpers.js'
 import { incodeRoutes } from './routes.js'
+import { sessionStarter, type SessionRouteContext } from './session-starter.js'
 import { incodeWebhookRoutes } from './webhook.js'
 import type { FastifyIncodeOptions } from './types.js'
 
@@ -20,13 +26,34 @@ export async function fastifyIncodePlugin (fastify: FastifyInstance, options: Fa
   fastify.log.info({ apiUrl: client.apiUrl }, `fastify-incode: calling the Incode API at ${client.apiUrl}`)
   fastify.decorate('incode', client)
   fastify.addHook('onClose', async () => await client.close())
+  const callbacks = hostCallbacksOf(fastify, routes.hookTimeout)
+  // Each set of routes in a context of its own: their parsers, validators and limits differ.
   if (exposeRoutes) {
     warnIfAnyClientChoosesItsIp(fastify, routes.rateLimit)
-    await fastify.register(incodeRoutes, { prefix: routePrefix, client, owner: fastify, ...routes })
+    const context = sessionRouteContext(fastify, client, routes, callbacks)
+    await fastify.register(incodeRoutes, { prefix: routePrefix, ...context })
+    if (routes.compatRoutes) await fastify.register(incodeCompatRoutes, { prefix: routePrefix, ...context })
   }
   if (webhook !== undefined) {
-    // A context of its own: its body limit, parsers and rate limit are not the session routes'.
-    await fastify.register(incodeWebhookRoutes, { prefix: routePrefix, owner: fastify, client, hookTimeout: routes.hookTimeout, tags: routes.tags, ...webhook })
+    await fastify.register(incodeWebhookRoutes, { prefix: routePrefix, owner: fastify, client, callbacks, tags: routes.tags, ...webhook })
+  }
+}
+
+function sessionRouteContext (owner: FastifyInstance, client: IncodeClient, settings: RouteSettings, callbacks: SessionRouteContext['callbacks']): SessionRouteContext {
+  const awaitLoggingFailure = failureLogger(client)
+  const readLimit = settings.compatRoutes && settings.compatReadRateLimit !== false
+  const limited = [settings.rateLimit === false ? [] : ['the session routes'], readLimit ? ['the compat routes that read'] : []].flat()
+  return {
+    client,
+    owner,
+    settings,
+    callbacks,
+    awaitLoggingFailure,
+    startRecordedSession: sessionStarter(client, owner, settings, callbacks, awaitLoggingFailure),
+    rateLimit: limited.length === 0
+      ? undefined
+      : rateLimitSettings(settings.rateLimit === false ? { storeTimeout: DEFAULT_STORE_TIMEOUT } : settings.rateLimit, owner.log, callbacks,
+        { client, global: settings.rateLimit !== false, routes: limited.join(' and ') })
   }
 }
 

@@ -11,7 +11,7 @@ import type { IncodeClient } from './client.js'
 import { RateLimitedError, RateLimitUnavailableError, type IncodeErrorClass } from './errors.js'
 import { addHealthCheck } from './health.js'
 import type { HostCallbacks } from './host-callback.js'
-import type { CheckedRateLimitOptions } from './options.js'
+import type { CheckedRateLimitOptions } from './rate-limit-options.js'
 
 // @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
 // route hook, or waits as long as the store does. Wrapping the store is the one place where a
@@ -132,7 +132,8 @@ class GuardedStore implements FastifyRateLimitStore {
 
 /**
  * The `@fastify/rate-limit` settings of one limit: the session routes' (the defaults, which also
- * serves the compat routes' read limit), or the webhook routes' (their own `LimitedError`).
+ * serves the compat routes' read limit), or the webhook routes' (their own `LimitedError`). Every
+ * context that registers them counts in one store.
  */
 export function rateLimitSettings (
   options: CheckedRateLimitOptions,
@@ -161,15 +162,17 @@ export function rateLimitSettings (
   }
   const health = new StoreHealth(log, rest.skipOnError === true, routes)
   const connection = new RedisConnection(CustomStore === undefined ? redis as RedisLike | undefined : undefined)
+  let shared: GuardedStore | undefined
   const Store = class {
     constructor (params: FastifyRateLimitOptions) {
+      if (shared !== undefined) return shared
       const { continueExceeding, exponentialBackoff } = params as StoreParams
       const inner = CustomStore !== undefined
         ? new CustomStore(params)
         : redis !== undefined
           ? new RedisStore(continueExceeding, exponentialBackoff, redis, nameSpace)
           : new LocalStore(continueExceeding, exponentialBackoff, cache)
-      const store = new GuardedStore(inner, health, storeTimeout, connection)
+      const store = shared = new GuardedStore(inner, health, storeTimeout, connection)
       addHealthCheck(client, limit === 'sessions' ? 'rateLimitStore' : 'webhookRateLimitStore', async () => await probe(store))
       return store
     }

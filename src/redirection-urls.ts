@@ -1,18 +1,18 @@
 // Where a browser may send a person at the end of the hosted flow: only within the host's
 // allowedRedirectionUrls, compared as parsed URLs (scheme, host, port, path on a segment boundary).
 import { RedirectNotAllowedError, RedirectTooLongError } from './errors.js'
-import { MAX_REDIRECTION_URL_LENGTH } from './params.js'
+import { parseHttpUrl, redirectionUrlFault } from './urls.js'
 
 /** The browser's redirectionUrl, normalised, when it is within an allowed entry; a 400 otherwise. */
 export function allowedRedirectionUrl (value: string, allowed: URL[]): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined
-  if (url === undefined || url.username !== '' || url.password !== '' ||
+  const url = parseHttpUrl(value)
+  const fault = url === undefined ? 'form' : redirectionUrlFault(url)
+  if (url === undefined || fault === 'form' ||
       !allowed.some((entry) => entry.protocol === url.protocol && entry.host === url.host &&
         isWithinPath(url.pathname, entry.pathname))) {
     throw new RedirectNotAllowedError()
   }
-  // Normalising can grow it (`{` becomes `%7B`): what is sent is what must fit.
-  if (url.href.length > MAX_REDIRECTION_URL_LENGTH) throw new RedirectTooLongError()
+  if (fault === 'length') throw new RedirectTooLongError()
   return url.href
 }
 

@@ -8,15 +8,11 @@ import type {
 import rateLimit from '@fastify/rate-limit'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
-import type { IncodeClient } from './client.js'
 import { refuseCrossOrigin } from './cross-site.js'
 import { sendIncodeError } from './error-handler.js'
-import { hostCallbacksOf } from './host-callback.js'
 import { allowedRedirectionUrl } from './redirection-urls.js'
-import { DEFAULT_STORE_TIMEOUT, type RouteSettings } from './options.js'
-import { rateLimitSettings } from './rate-limit.js'
-import { disconnectSignal, incodeCallLogger, sessionStarter } from './session-starter.js'
-import { incodeCompatRoutes } from './compat-routes.js'
+import { disconnectSignal, routeHooks } from './route-helpers.js'
+import type { SessionRouteContext } from './session-starter.js'
 import {
   errorResponses,
   NoQuerystring,
@@ -39,16 +35,10 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   return (value) => value === null ? { value: undefined } : validate(value)
 }
 
-export interface IncodeRoutesOptions extends RouteSettings {
-  client: IncodeClient
-  /** The instance the plugin was registered on: `this` of the host's hook. */
-  owner: FastifyInstance
-}
-
-/** The encapsulated routes: their parser, validator, error handler, rate limit and handlers. */
-export async function incodeRoutes (instance: FastifyInstance, settings: IncodeRoutesOptions): Promise<void> {
+/** The session routes, encapsulated: their parser, validator, error handler, rate limit and handlers. */
+export async function incodeRoutes (instance: FastifyInstance, context: SessionRouteContext): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { client, routeOptions } = settings
+  const { client, settings, awaitLoggingFailure, startRecordedSession } = context
 
   fastify.setValidatorCompiler(validatorCompiler)
   // JSON only (anything else is a 415), with prototype-poisoning keys refused whatever the host chose.
@@ -61,18 +51,8 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     else parseJson(request, body as string, (err, value) => done(err, value === null ? JSON_NULL : value))
   })
   fastify.setErrorHandler(sendIncodeError)
-  const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
-  // One registration serves the session limit and the compat read routes' own (their route config
-  // asks for it), so both share the store: Redis, when the host gives one.
-  const readRateLimit = settings.compatRoutes ? settings.compatReadRateLimit : false
-  if (settings.rateLimit !== false || readRateLimit !== false) {
-    const routes = [settings.rateLimit === false ? [] : ['the session routes'], readRateLimit === false ? [] : ['the compat routes that read']].flat()
-    await fastify.register(rateLimit, rateLimitSettings(settings.rateLimit === false ? { storeTimeout: DEFAULT_STORE_TIMEOUT } : settings.rateLimit,
-      fastify.log, callbacks, { client, global: settings.rateLimit !== false, routes: routes.join(' and ') }))
-  }
+  if (context.rateLimit !== undefined) await fastify.register(rateLimit, context.rateLimit)
 
-  const callIncode = incodeCallLogger(client)
-  const startRecordedSession = sessionStarter(client, settings.owner, settings, callbacks, callIncode)
   // A bodiless POST needs no CORS preflight: from another origin, it is refused.
   const refuseSimpleCrossOrigin = refuseCrossOrigin(settings.allowedOrigins, true)
 
@@ -102,14 +82,9 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
     }
   }
 
-  // Fresh hook arrays for each route: @fastify/rate-limit appends its hook to them, so a request
-  // the routes refuse anyway is not counted against the limit.
   const shared = () => ({
     bodyLimit: BODY_LIMIT,
-    onRequest: [refuseSimpleCrossOrigin, routeOptions.onRequest ?? []].flat(),
-    preHandler: [routeOptions.preHandler ?? [], checkRedirectionUrl].flat(),
-    config: { ...routeOptions.config },
-    ...(routeOptions.logLevel === undefined ? {} : { logLevel: routeOptions.logLevel })
+    ...routeHooks(settings.routeOptions, { onRequest: refuseSimpleCrossOrigin, preHandler: checkRedirectionUrl })
   })
 
   fastify.post('/sessions', {
@@ -129,15 +104,8 @@ export async function incodeRoutes (instance: FastifyInstance, settings: IncodeR
   }, async (request, reply) => {
     const signal = disconnectSignal(reply)
     const { token, interviewId } = await startRecordedSession(request, { route: 'onboarding-url', body: request.body }, signal)
-    const url = await callIncode(request, 'onboarding-url', interviewId, client.getOnboardingUrl(token, { signal }))
+    const url = await awaitLoggingFailure(request, 'onboarding-url', interviewId, client.getOnboardingUrlForRoute(token, signal))
     reply.code(201)
     return { interviewId, url }
   })
-
-  if (settings.compatRoutes) {
-    // A context of their own: they also parse JSON sent as text/plain, which these routes refuse.
-    await fastify.register(incodeCompatRoutes, {
-      client, owner: settings.owner, settings, callbacks, callIncode, startRecordedSession
-    })
-  }
 }

@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { INTERVIEW_ID, LANGUAGE_PATTERN, MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN, TOKEN } from './params.js'
+import { LANGUAGE_PATTERN } from './call-params.js'
+import { INTERVIEW_ID, TOKEN } from './incode-shapes.js'
+import { MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './urls.js'
 
 export const SessionRequestBody = Type.Object({
   language: Type.Optional(Type.String({
@@ -149,7 +151,7 @@ export const OAuthError = Type.Object({
   error: Type.String({ examples: ['invalid_client'] })
 }, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })
 
-// Incode's sample front ends (SPEC §10): the shapes they send and read.
+// Incode's sample front ends: the shapes they send and read.
 // A UUID v7, as the plugin issues them: they carry the time they were issued.
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 const sessionToken = Type.String({ pattern: TOKEN.source, description: 'The session token the front end holds.' })

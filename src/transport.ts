@@ -1,20 +1,14 @@
 // One Incode call under one deadline. What may be cancelled depends on whether the request was
 // written: an unwritten one is dropped (Incode never saw it, so it is also safe to retry); a written
-// `/omni/start` is never aborted, because Incode may create the session anyway (SPEC §6, "sent
-// means recorded"): the caller gets its error on time and the late answer goes to `onLate`.
-import type { Dispatcher } from 'undici'
-import {
-  CallNotSentError,
-  UpstreamBadResponseError,
-  UpstreamError,
-  UpstreamRejectedError,
-  UpstreamTimeoutError,
-  UpstreamUnreachableError,
-  type IncodeCallError,
-  type UpstreamErrorClass
-} from './errors.js'
+// `/omni/start` is never aborted, because Incode may create the session anyway, and a session
+// Incode created must reach the host: the caller gets its error on time and the late answer goes
+// to `onLate`.
+import { Pool, type Dispatcher } from 'undici'
+import { AttemptHandler, MAX_RESPONSE_BYTES } from './attempt-handler.js'
+import type { ClientSettings } from './client-options.js'
+import { CallNotSentError, failure, UpstreamTimeoutError, type IncodeCallError } from './errors.js'
+import { classify, type Attempt, type AttemptReading } from './failure-policy.js'
 import type { IncodeMetrics } from './metrics.js'
-import { isObject } from './params.js'
 
 /** An HTTP request to Incode, its path relative to the API base. */
 export interface IncodeRequest {
@@ -27,20 +21,13 @@ export interface IncodeRequest {
 /** Aborts a call: a caller's AbortSignal, or the routes' cheaper CallAbort. */
 export type CallSignal = AbortSignal | CallAbort
 
-export interface CallPlan<T> {
+export interface CallPlan<T> extends AttemptReading<T> {
   /** What the call is, as its metrics name it: `start`, `score`, `admin-log-in` … */
   name: string
   request: IncodeRequest
-  /** Turns the parsed JSON of a 2xx answer into the result, or into undefined when it lacks what is needed. */
-  readResult: (body: unknown) => T | undefined
   signal?: CallSignal | undefined
   /** Never abort the request once written (it creates something at Incode); see `onLate`. */
   keepWhenSent: boolean
-  /**
-   * A read, which creates nothing: also safe to send again after a written request failed
-   * (a reset, a timeout of the dispatcher's own, a 5xx). Default false.
-   */
-  idempotent?: boolean
   /** Receives a result that arrived after the call had already failed (deadline) or been aborted. */
   onLate?: ((value: T) => unknown) | undefined
   /** `onLate` bounds its own work (the routes' recording, under `hookTimeout`): no limit of the transport's. */
@@ -59,12 +46,7 @@ export interface TransportSettings {
   metrics: IncodeMetrics
 }
 
-export const MAX_RESPONSE_BYTES = 1024 * 1024
 const BACKOFF_BASE_MS = 100
-
-// Failures before a byte was written that another attempt cannot mend.
-const FINAL_UNSENT_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_INVALID_ARG'])
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** What a call listens with, as `addEventListener` takes it: an object with `handleEvent`. */
 interface AbortListener {
@@ -99,6 +81,21 @@ export class Transport {
     this.settings = settings
   }
 
+  /** The transport of a client: through the host's dispatcher, or through a pool of its own. */
+  static for (settings: ClientSettings, metrics: IncodeMetrics): Transport {
+    const { origin, basePath, timeout, retries } = settings
+    const dispatcher = settings.dispatcher ?? new Pool(origin, {
+      // Unbounded, as global fetch is: at Incode's latency a cap is a queue (the rate limit is
+      // what bounds spend); a host's cap is honoured exactly.
+      connections: settings.connections,
+      keepAliveTimeout: settings.keepAliveTimeout,
+      maxResponseSize: MAX_RESPONSE_BYTES,
+      // A slow connect is retried, so it gets a share of the budget rather than all of it.
+      connect: { timeout: Math.max(1, Math.floor(timeout / (retries + 1))) }
+    })
+    return new Transport({ origin, basePath, dispatcher, ownsDispatcher: settings.dispatcher === undefined, timeout, retries, metrics })
+  }
+
   async call<T> (plan: CallPlan<T>): Promise<T> {
     return await new Promise<T>((resolve, reject) => {
       new Call(this.settings, plan, resolve, reject, (finished) => this.#runInBackground(finished)).start()
@@ -123,11 +120,6 @@ export class Transport {
   }
 }
 
-type Attempt<T> =
-  | { ok: true, value: T }
-  /** `retryable`: safe to send again, as Incode did not see it or asked us to come back (429/503). */
-  | { ok: false, error: IncodeCallError, retryable: boolean }
-
 /** One call: its attempts, its deadline, and the caller's signal. */
 class Call<T> implements AbortListener {
   readonly #settings: TransportSettings
@@ -139,7 +131,7 @@ class Call<T> implements AbortListener {
   /** The call's whole deadline, in ms from its start. */
   readonly #budget: number
   #attempts = 0
-  #exchange: Exchange | undefined
+  #handler: AttemptHandler | undefined
   #lastError: IncodeCallError | undefined
   #answered = false
   #deadline: NodeJS.Timeout | undefined
@@ -182,8 +174,8 @@ class Call<T> implements AbortListener {
     const attempt = ++this.#attempts
     const { origin, basePath, dispatcher } = this.#settings
     const { method, path, headers, body } = this.#plan.request
-    this.#exchange = new Exchange((outcome) => this.#onOutcome(classify(outcome, attempt, this.#plan)))
-    dispatcher.dispatch({ origin, path: basePath + path, method, headers, body }, this.#exchange)
+    this.#handler = new AttemptHandler((outcome) => this.#onOutcome(classify(outcome, attempt, this.#plan)))
+    dispatcher.dispatch({ origin, path: basePath + path, method, headers, body }, this.#handler)
   }
 
   #onOutcome (attempt: Attempt<T>): void {
@@ -203,13 +195,13 @@ class Call<T> implements AbortListener {
       this.#answer(attempt.error)
       return
     }
-    this.#exchange = undefined
+    this.#handler = undefined
     clearTimeout(this.#deadline)
     this.#backoff = setTimeout(() => this.#send(), backoff)
   }
 
   #onDeadline (): void {
-    const sent = !(this.#exchange as Exchange).drop()
+    const sent = !(this.#handler as AttemptHandler).drop()
     this.#giveUp(sent
       ? failure(UpstreamTimeoutError, this.#attempts, {})
       // Never written: waiting for a connection (a `connections` cap) or for a connect.
@@ -219,22 +211,22 @@ class Call<T> implements AbortListener {
   /** The caller's signal aborted. */
   handleEvent (): void {
     clearTimeout(this.#backoff)
-    this.#giveUp((this.#plan.signal as CallSignal).reason, this.#exchange?.drop() === false)
+    this.#giveUp((this.#plan.signal as CallSignal).reason, this.#handler?.drop() === false)
   }
 
   /** Answers the caller now; a written request is aborted, or left to finish when it creates something. */
   #giveUp (reason: unknown, sent: boolean): void {
     this.#answer(reason)
-    const exchange = this.#exchange
-    if (!sent || exchange === undefined) return
-    if (this.#plan.keepWhenSent) this.#finishInBackground(exchange)
-    else exchange.abort(reason as Error)
+    const handler = this.#handler
+    if (!sent || handler === undefined) return
+    if (this.#plan.keepWhenSent) this.#finishInBackground(handler)
+    else handler.abort(reason as Error)
   }
 
   /** Lets a written request run on for at most one more `timeout`, then aborts it. */
-  #finishInBackground (exchange: Exchange): void {
+  #finishInBackground (handler: AttemptHandler): void {
     const limit = setTimeout(() => {
-      exchange.abort(new DOMException('Incode answered neither before nor after the deadline', 'TimeoutError'))
+      handler.abort(new DOMException('Incode answered neither before nor after the deadline', 'TimeoutError'))
     }, this.#settings.timeout)
     this.#runInBackground(new Promise<void>((resolve) => {
       this.#backgroundDone = () => {
@@ -271,136 +263,4 @@ class Call<T> implements AbortListener {
     if (error === undefined) this.#resolve(value as T)
     else this.#reject(error)
   }
-}
-
-/** What became of one request: the answer's status and text, or the error that ended it. */
-interface Outcome {
-  /** Whether any byte of the request was written to a connection. */
-  sent: boolean
-  /** The answer's status, 0 if none came. */
-  status: number
-  text: string
-  error?: Error
-}
-
-/** The undici handler of one request: tells when it is written, and reads the answer up to a cap. */
-class Exchange implements Dispatcher.DispatchHandler {
-  #sent = false
-  #dropped: Error | undefined
-  #controller: Dispatcher.DispatchController | undefined
-  #status = 0
-  #size = 0
-  #chunks: Buffer[] = []
-  readonly #settle: (outcome: Outcome) => void
-
-  constructor (settle: (outcome: Outcome) => void) {
-    this.#settle = settle
-  }
-
-  /** Drops the request unless a byte of it was written; says whether it did. */
-  drop (): boolean {
-    if (this.#sent) return false
-    this.#dropped = new Error('dropped before it was sent')
-    return true
-  }
-
-  abort (reason: Error): void {
-    this.#controller?.abort(reason)
-  }
-
-  onRequestStart (controller: Dispatcher.DispatchController): void {
-    // Throwing rather than aborting: undici then fails the request without destroying the socket,
-    // which stays pooled for the next one.
-    if (this.#dropped !== undefined) throw this.#dropped
-    this.#sent = true
-    this.#controller = controller
-  }
-
-  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number): void {
-    this.#status = statusCode
-  }
-
-  onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    // Capped here rather than by the pool, so a host's own dispatcher is capped too.
-    this.#size += chunk.length
-    if (this.#size > MAX_RESPONSE_BYTES) controller.abort(new RangeError(`Incode's answer is over ${MAX_RESPONSE_BYTES} bytes`))
-    else this.#chunks.push(chunk)
-  }
-
-  onResponseEnd (): void {
-    const chunks = this.#chunks
-    const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
-    this.#settle({ sent: true, status: this.#status, text: body.toString('utf8') })
-  }
-
-  onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#settle({ sent: this.#sent, status: this.#status, text: '', error })
-  }
-}
-
-/**
- * Classifies one request's outcome as SPEC §6 does. What was never written, and a 429 or 503, may
- * be sent again; a written request that failed only when it is a read, which creates nothing.
- */
-function classify<T> (outcome: Outcome, attempt: number, plan: CallPlan<T>): Attempt<T> {
-  const { status, error } = outcome
-  const read = plan.idempotent === true
-  if (error !== undefined) {
-    const code = errorCode(error)
-    if (!outcome.sent) return failed(UpstreamUnreachableError, attempt, { cause: error }, !FINAL_UNSENT_CODES.has(code))
-    if (TIMEOUT_CODES.has(code)) return failed(UpstreamTimeoutError, attempt, { status, cause: error }, read)
-    // Written, and cut off before an answer: Incode may have seen it.
-    if (status === 0) return failed(UpstreamUnreachableError, attempt, { cause: error }, read)
-  }
-  if (status >= 200 && status < 300) {
-    // A body cut short reads as empty, which no caller accepts.
-    const value = plan.readResult(parseJson(outcome.text))
-    if (value !== undefined) return { ok: true, value }
-    return failed(UpstreamBadResponseError, attempt, { status, cause: error }, false)
-  }
-  const details = { status, incodeStatus: incodeErrorStatus(outcome.text), cause: error }
-  if (status === 429 || status === 503) return failed(UpstreamError, attempt, details, true)
-  if (status >= 400 && status < 500) return failed(UpstreamRejectedError, attempt, details, false)
-  if (status >= 500) return failed(UpstreamError, attempt, details, read)
-  return failed(UpstreamBadResponseError, attempt, details, false)
-}
-
-interface FailureDetails {
-  status?: number
-  incodeStatus?: number | undefined
-  cause?: unknown
-}
-
-function failed (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails, retryable: boolean): Attempt<never> {
-  return { ok: false, error: failure(ErrorClass, attempts, details), retryable }
-}
-
-/** An Incode call's error with what went wrong: the attempts made, Incode's status and its own. */
-export function failure (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails): IncodeCallError {
-  return withCallDetails(details.cause === undefined ? new ErrorClass() : new ErrorClass({ cause: details.cause }), attempts, details)
-}
-
-/** Puts the attempts made, Incode's status and its own on an Incode call's error. */
-export function withCallDetails (error: IncodeCallError, attempts: number, details: FailureDetails): IncodeCallError {
-  error.attempts = attempts
-  error.upstreamStatus = details.status
-  error.incodeStatus = details.incodeStatus
-  return error
-}
-
-function errorCode (err: unknown): string {
-  return isObject(err) && typeof err.code === 'string' ? err.code : ''
-}
-
-function parseJson (text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-function incodeErrorStatus (text: string): number | undefined {
-  const body = parseJson(text)
-  return isObject(body) && typeof body.status === 'number' ? body.status : undefined
 }

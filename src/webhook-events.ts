@@ -2,7 +2,7 @@
 // with a `kind`, so that the host's onWebhook can tell them apart and none is refused (a refusal is
 // delivered again, up to five times).
 import { createHash } from 'node:crypto'
-import { INTERVIEW_ID, isMatch } from './params.js'
+import { INTERVIEW_ID, isMatch } from './incode-shapes.js'
 import type { IncodeWebhookEvent } from './types.js'
 
 /** A JSON object a webhook route accepted (an onboarding-status one is checked by its schema already). */

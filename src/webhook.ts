@@ -7,11 +7,11 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import { describeError, sendIncodeError } from './error-handler.js'
 import { WebhookBodyTooDeepError, WebhookNotProcessedError, WebhookRateLimitedError, WebhookUnauthorizedError } from './errors.js'
 import { formDecoded } from './form-decoded.js'
-import { hostCallbacksOf } from './host-callback.js'
-import type { WebhookSettings } from './options.js'
+import type { HostCallbacks } from './host-callback.js'
 import { rateLimitSettings } from './rate-limit.js'
 import { OAuthError, WebhookAnswer, WebhookBody, WebhookTokenAnswer } from './schemas.js'
 import { describeEvent, webhookEvent } from './webhook-events.js'
+import type { WebhookSettings } from './webhook-options.js'
 import { sameSecret, WebhookTokens } from './webhook-token.js'
 import { onboardingOutcome } from './onboarding-outcome.js'
 import type { IncodeClient } from './client.js'
@@ -29,15 +29,14 @@ export interface WebhookRoutesOptions extends WebhookSettings {
   owner: FastifyInstance
   /** For the finished-onboarding flow: the score, the approval. */
   client: IncodeClient
-  hookTimeout: number
+  callbacks: HostCallbacks
   tags: string[]
 }
 
 export async function incodeWebhookRoutes (instance: FastifyInstance, settings: WebhookRoutesOptions): Promise<void> {
   const fastify = instance.withTypeProvider<TypeBoxTypeProvider>()
-  const { secretHeader, oauth, onWebhook, owner, client } = settings
+  const { secretHeader, oauth, onWebhook, owner, client, callbacks } = settings
   const tokens = oauth === undefined ? undefined : new WebhookTokens(oauth)
-  const callbacks = hostCallbacksOf(fastify, settings.hookTimeout)
   const refusals = new RefusalLog()
   const finishOnboarding = onboardingOutcome({ client, owner, callbacks, approve: settings.approve, onOnboardingFinished: settings.onOnboardingFinished })
 

@@ -65,6 +65,8 @@ const invalid: Array<[string, Record<string, unknown>]> = [
   ['language', { language: 5 }],
   ['redirectionUrl', { redirectionUrl: '/done' }],
   ['redirectionUrl', { redirectionUrl: 'javascript:alert(1)' }],
+  ['redirectionUrl', { redirectionUrl: 'https://user:pw@app.example.com/done' }],
+  ['redirectionUrl', { redirectionUrl: `https://app.example.com/${'{'.repeat(700)}` }],
   ['allowedRedirectionUrls', { allowedRedirectionUrls: 'https://app.example.com' }],
   ['allowedRedirectionUrls[1]', { allowedRedirectionUrls: ['https://app.example.com', 'app.example.com'] }],
   ['allowedRedirectionUrls[0]', { allowedRedirectionUrls: ['https://app.example.com/?next=1'] }],

@@ -1,5 +1,5 @@
 // Incode's endpoints as the fake plays them: the table that routes a request (404, 405, api-version), and the answers for start, onboarding-url and log-in.
-import { isObject } from '../params.js'
+import { isObject } from '../is-object.js'
 import { checkApiKey, sessionOfCaller } from './account.js'
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'

@@ -1,6 +1,6 @@
 // How Incode speaks HTTP: the JSON bodies it takes, JSON answers with Processing-Time, errors in its shape.
 import { STATUS_CODES } from 'node:http'
-import { isObject } from '../params.js'
+import { isObject } from '../is-object.js'
 import { JSON_TYPE, send } from './exchange.js'
 import type { Exchange } from './exchange.js'
 

@@ -1,5 +1,5 @@
 // Incode's hosted onboarding as the fake plays it: the page its onboarding URLs open, where a person ends the interview verified or failed, and what that did.
-import { isHttpUrl } from '../params.js'
+import { isHttpUrl } from '../urls.js'
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'
 import { sendAnswer, sendError } from './incode-http.js'

@@ -1,6 +1,6 @@
 // What a KYC back end asks Incode once an onboarding is finished, as the fake answers it: approve
 // the person, read their document's data and images, delete them. API key and admin token, each.
-import { isObject } from '../params.js'
+import { isObject } from '../is-object.js'
 import { checkAdminToken, checkApiKey, sessionOfQuery } from './account.js'
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'

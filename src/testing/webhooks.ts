@@ -4,7 +4,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import type { Dispatcher } from 'undici'
-import { isHttpUrl } from '../params.js'
+import { isHttpUrl } from '../urls.js'
 import { checkInteger } from './checks.js'
 import type { FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
 

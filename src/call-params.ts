@@ -2,13 +2,13 @@
 // apply to browsers: the client is also called directly (jobs, `exposeRoutes: false`), and what
 // it sends ends up in Incode's headers, bodies and dashboard.
 import { InvalidParamsError } from './errors.js'
+import { INTERVIEW_ID, TOKEN } from './incode-shapes.js'
+import { isObject } from './is-object.js'
+import type { StartSessionOptions } from './types.js'
+import { MAX_REDIRECTION_URL_LENGTH, parseHttpUrl, redirectionUrlFault } from './urls.js'
 
 /** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
 export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
-export const MAX_REDIRECTION_URL_LENGTH = 2048
-// Printable ASCII only: a browser sends URLs percent-encoded, and control or bidi characters in
-// a redirect target are a trick, never a need.
-export const REDIRECTION_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[\\x21-\\x7e]+$'
 
 const MAX_ID_LENGTH = 256
 const MAX_CUSTOM_FIELDS = 50
@@ -18,26 +18,6 @@ const LANGUAGE = new RegExp(LANGUAGE_PATTERN)
 const COUNTRY_CODE = /^[A-Za-z]{2,3}$/
 // No control characters (CR, LF, NUL …) and no lone surrogates: they would corrupt a header or a log.
 const CONTROL = /[\p{Cc}\p{Cs}]/u
-/** What Incode's answers must look like before they reach a header, the hook, a log or a browser. */
-export const TOKEN = /^[\x21-\x7e]{1,4096}$/
-export const INTERVIEW_ID = /^[A-Za-z0-9_-]{1,64}$/
-
-/** Incode's token and interviewId, when `answer` has both as they must look; else undefined. */
-export function readStartedSession (answer: unknown): { token: string, interviewId: string } | undefined {
-  return isObject(answer) && isMatch(TOKEN, answer.token) && isMatch(INTERVIEW_ID, answer.interviewId)
-    ? answer as { token: string, interviewId: string }
-    : undefined
-}
-
-export function isMatch (pattern: RegExp, value: unknown): value is string {
-  return typeof value === 'string' && pattern.test(value)
-}
-
-/** An absolute http(s) URL. */
-export function isHttpUrl (value: unknown): value is string {
-  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
-}
-
 const START_KEYS = new Set(['configurationId', 'externalCustomerId', 'redirectionUrl', 'language', 'countryCode', 'customFields'])
 
 /** The body of `/omni/start` from checked parameters: only what is defined, the URL normalised. */
@@ -58,15 +38,11 @@ export function startSessionBody (params: unknown, configurationId: string): Rec
 
 /** A redirect target as it will be sent: an absolute http(s) URL, normalised, within the length limit. */
 export function normaliseRedirectionUrl (value: unknown): string {
-  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined
-  if (url === undefined || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '' ||
-      !new RegExp(REDIRECTION_URL_PATTERN).test(url.href)) {
-    throw new InvalidParamsError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
-  }
-  if (url.href.length > MAX_REDIRECTION_URL_LENGTH) {
-    throw new InvalidParamsError('redirectionUrl', `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`)
-  }
-  return url.href
+  const url = parseHttpUrl(value)
+  const fault = url === undefined ? 'form' : redirectionUrlFault(url)
+  if (fault === 'form') throw new InvalidParamsError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
+  if (fault === 'length') throw new InvalidParamsError('redirectionUrl', `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`)
+  return (url as URL).href
 }
 
 /** An interviewId, about to become a query parameter. */
@@ -112,6 +88,14 @@ function checkCustomFields (value: unknown): Record<string, string> {
   return value as Record<string, string>
 }
 
-export function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+/** A call's options: an AbortSignal, and for startSession an onLateSession function. */
+export function checkCallOptions (options: unknown): asserts options is StartSessionOptions {
+  if (!isObject(options)) throw new InvalidParamsError('options', 'must be an object')
+  const { signal, onLateSession } = options
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidParamsError('signal', 'must be an AbortSignal')
+  }
+  if (onLateSession !== undefined && typeof onLateSession !== 'function') {
+    throw new InvalidParamsError('onLateSession', 'must be a function')
+  }
 }

@@ -1,11 +1,22 @@
-// What a KYC back end asks Incode once an onboarding is finished, with the admin token: approve
-// the person, read the verified data and images, erase them. Each call's request and how its
-// answer is read, kept apart from the client so that it stays one list of endpoints. The answers
+// What the client asks Incode with the admin token: how an onboarding stands (its status, its
+// score), a face log-in's check, and once an onboarding is finished what a KYC back end does:
+// approve the person, read the verified data and images, erase them. Each call's request and how
+// its answer is read, kept apart from the client so that it stays one list of endpoints. The answers
 // carry personal data and a long-lived customer token: none of it is ever logged here, and a
 // failure's error carries only Incode's status.
 import { InvalidParamsError } from './errors.js'
-import { checkInterviewId, isMatch, isObject, TOKEN } from './params.js'
-import type { ApproveSessionResult, IncodeImages, IncodeOcrData } from './types.js'
+import { checkFaceAuthentication, checkInterviewId } from './call-params.js'
+import { isMatch, readScore, TOKEN } from './incode-shapes.js'
+import { isObject } from './is-object.js'
+import type {
+  ApproveSessionResult,
+  FaceAuthenticationParams,
+  FaceAuthenticationResult,
+  IncodeImages,
+  IncodeOcrData,
+  IncodeScore,
+  OnboardingStatusResult
+} from './types.js'
 
 /** One call made with the admin token: its request (less the headers), how its answer is read, whether it may be sent again. */
 export interface AdminCall<T> {
@@ -22,6 +33,40 @@ export interface AdminCall<T> {
 const IMAGE_KIND = /^[A-Za-z][A-Za-z0-9]{0,39}$/
 const MAX_IMAGE_KINDS = 20
 const MAX_DELETED_AT_ONCE = 1000
+
+/** `GET /omni/get/onboarding/status?id=`: a read, retried after a reset or a 5xx too, as it creates nothing. */
+export function onboardingStatusCall (interviewId: string): AdminCall<OnboardingStatusResult> {
+  return {
+    name: 'onboarding-status',
+    method: 'GET',
+    path: `/omni/get/onboarding/status?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
+    readResult: (answer) => isObject(answer) && typeof answer.onboardingStatus === 'string' ? answer as OnboardingStatusResult : undefined,
+    idempotent: true
+  }
+}
+
+/** `GET /omni/get/score?id=`: a read, as above. */
+export function scoreCall (interviewId: string): AdminCall<IncodeScore> {
+  return {
+    name: 'score',
+    method: 'GET',
+    path: `/omni/get/score?id=${encodeURIComponent(checkInterviewId(interviewId))}`,
+    readResult: readScore,
+    idempotent: true
+  }
+}
+
+/** `POST /omni/authentication/verify`: not sent again once Incode may have seen it, as a face log-in's transaction is checked once. */
+export function faceAuthenticationCall (params: FaceAuthenticationParams): AdminCall<FaceAuthenticationResult> {
+  return {
+    name: 'authentication-verify',
+    method: 'POST',
+    path: '/omni/authentication/verify',
+    body: checkFaceAuthentication(params),
+    readResult: (answer) => isObject(answer) && typeof answer.verified === 'boolean' ? answer as FaceAuthenticationResult : undefined,
+    idempotent: false
+  }
+}
 
 /** `POST /omni/process/approve?interviewId=`: the person becomes an identity. Never sent again once Incode may have seen it. */
 export function approveCall (interviewId: string): AdminCall<ApproveSessionResult> {
