@@ -18,10 +18,10 @@ const RENEW_AFTER_MS = 23 * 60 * 60 * 1000
 const FIRST_BACKOFF_MS = 1000
 const MAX_BACKOFF_MS = 5 * 60 * 1000
 
-export type LogIn = (email: string, password: string) => Promise<string>
+type LogIn = (email: string, password: string) => Promise<string>
 
 /** How long a caller may wait for the token: until its call's deadline, and while its signal allows. */
-export interface TokenWait {
+interface TokenWait {
   deadline: number
   signal?: AbortSignal | undefined
 }

@@ -10,6 +10,8 @@ export interface Outcome {
   sent: boolean
   /** The answer's status, 0 if none came. */
   status: number
+  /** The answer's `Retry-After` header, if it had one. */
+  retryAfter?: string | undefined
   text: string
   error?: Error
 }
@@ -20,6 +22,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
   #dropped: Error | undefined
   #controller: Dispatcher.DispatchController | undefined
   #status = 0
+  #retryAfter: string | undefined
   #size = 0
   #chunks: Buffer[] = []
   readonly #settle: (outcome: Outcome) => void
@@ -47,8 +50,10 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
     this.#controller = controller
   }
 
-  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.#status = statusCode
+    const retryAfter = headers['retry-after']
+    if (typeof retryAfter === 'string') this.#retryAfter = retryAfter
   }
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -61,7 +66,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseEnd (): void {
     const chunks = this.#chunks
     const body = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
-    this.#settle({ sent: true, status: this.#status, text: body.toString('utf8') })
+    this.#settle({ sent: true, status: this.#status, retryAfter: this.#retryAfter, text: body.toString('utf8') })
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, error: Error): void {

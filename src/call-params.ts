@@ -2,7 +2,7 @@
 // apply to browsers: the client is also called directly (jobs, `exposeRoutes: false`), and what
 // it sends ends up in Incode's headers, bodies and dashboard.
 import { InvalidParamsError } from './errors.js'
-import { INTERVIEW_ID, TOKEN } from './incode-shapes.js'
+import { INTERVIEW_ID, MAX_TOKEN_LENGTH, TOKEN } from './incode-shapes.js'
 import { isObject } from './is-object.js'
 import type { StartSessionOptions } from './types.js'
 import { MAX_REDIRECTION_URL_LENGTH, parseHttpUrl, redirectionUrlFault } from './urls.js'
@@ -13,7 +13,6 @@ export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
 const MAX_ID_LENGTH = 256
 const MAX_CUSTOM_FIELDS = 50
 const MAX_CUSTOM_FIELD_LENGTH = 1024
-const MAX_TOKEN_LENGTH = 4096
 const LANGUAGE = new RegExp(LANGUAGE_PATTERN)
 const COUNTRY_CODE = /^[A-Za-z]{2,3}$/
 // No control characters (CR, LF, NUL …) and no lone surrogates: they would corrupt a header or a log.
@@ -37,7 +36,7 @@ export function startSessionBody (params: unknown, configurationId: string): Rec
 }
 
 /** A redirect target as it will be sent: an absolute http(s) URL, normalised, within the length limit. */
-export function normaliseRedirectionUrl (value: unknown): string {
+function normaliseRedirectionUrl (value: unknown): string {
   const url = parseHttpUrl(value)
   const fault = url === undefined ? 'form' : redirectionUrlFault(url)
   if (fault === 'form') throw new InvalidParamsError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
@@ -56,7 +55,7 @@ export function checkFaceAuthentication (params: unknown): { transactionId: stri
   return {
     transactionId: checkText('transactionId', params.transactionId, MAX_TOKEN_LENGTH),
     token: checkToken(params.token),
-    interviewToken: checkPattern('interviewToken', params.interviewToken, TOKEN, 'must be printable ASCII, at most 4096 characters')
+    interviewToken: checkPattern('interviewToken', params.interviewToken, TOKEN, `must be printable ASCII, at most ${MAX_TOKEN_LENGTH} characters`)
   }
 }
 

@@ -17,8 +17,11 @@ import { isObject } from './is-object.js'
 
 export type Attempt<T> =
   | { ok: true, value: T }
-  /** `retryable`: safe to send again, as Incode did not see it or asked us to come back (429/503). */
-  | { ok: false, error: IncodeCallError, retryable: boolean }
+  /**
+   * `retryable`: safe to send again, as Incode did not see it or asked us to come back (429/503);
+   * `retryAfter`: when Incode asked to (its `Retry-After`, in ms from now).
+   */
+  | { ok: false, error: IncodeCallError, retryable: boolean, retryAfter?: number | undefined }
 
 /** What reading an attempt needs of its call. */
 export interface AttemptReading<T> {
@@ -31,6 +34,8 @@ export interface AttemptReading<T> {
 // Failures before a byte was written that another attempt cannot mend.
 const FINAL_UNSENT_CODES = new Set(['UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_INVALID_ARG'])
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+// An HTTP date as servers send it (IMF-fixdate): `Wed, 02 Dec 2026 10:00:00 GMT`.
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/
 
 /**
  * What one attempt's outcome is: the call's result, or its error and whether another attempt may
@@ -54,14 +59,14 @@ export function classify<T> (outcome: Outcome, attempt: number, { readResult, id
     return failed(UpstreamBadResponseError, attempt, { status, cause: error }, false)
   }
   const details = { status, incodeStatus: incodeErrorStatus(outcome.text), cause: error }
-  if (status === 429 || status === 503) return failed(UpstreamError, attempt, details, true)
+  if (status === 429 || status === 503) return failed(UpstreamError, attempt, details, true, retryAfterMs(outcome.retryAfter))
   if (status >= 400 && status < 500) return failed(UpstreamRejectedError, attempt, details, false)
   if (status >= 500) return failed(UpstreamError, attempt, details, read)
   return failed(UpstreamBadResponseError, attempt, details, false)
 }
 
-function failed (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails, retryable: boolean): Attempt<never> {
-  return { ok: false, error: failure(ErrorClass, attempts, details), retryable }
+function failed (ErrorClass: UpstreamErrorClass, attempts: number, details: FailureDetails, retryable: boolean, retryAfter?: number): Attempt<never> {
+  return { ok: false, error: failure(ErrorClass, attempts, details), retryable, retryAfter }
 }
 
 function errorCode (err: unknown): string {
@@ -79,4 +84,12 @@ function parseJson (text: string): unknown {
 function incodeErrorStatus (text: string): number | undefined {
   const body = parseJson(text)
   return isObject(body) && typeof body.status === 'number' ? body.status : undefined
+}
+
+/** `Retry-After` in ms from now: a whole number of seconds, or an HTTP date; undefined for anything else. */
+function retryAfterMs (header: string | undefined): number | undefined {
+  if (header === undefined) return undefined
+  if (/^\d{1,9}$/.test(header)) return Number(header) * 1000
+  if (!HTTP_DATE.test(header)) return undefined
+  return Math.max(0, Date.parse(header) - Date.now())
 }

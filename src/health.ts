@@ -22,7 +22,7 @@ export interface IncodeHealth {
 }
 
 /** A check resolves when healthy, and rejects with one of the plugin's errors otherwise; it bounds itself. */
-export type HealthCheck = () => Promise<unknown>
+type HealthCheck = () => Promise<unknown>
 
 const checksOf = new WeakMap<object, Map<string, HealthCheck>>()
 

@@ -87,7 +87,7 @@ function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
-/** The callbacks of one encapsulated context, told when the server starts closing. */
+/** The callbacks of one plugin instance (its routes and webhook), told when the server starts closing. */
 export function hostCallbacksOf (fastify: FastifyInstance, timeout: number): HostCallbacks {
   const callbacks = new HostCallbacks(timeout)
   // So that a host's write can stop at once rather than hold the shutdown for hookTimeout.

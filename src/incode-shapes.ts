@@ -3,7 +3,9 @@
 import { isObject } from './is-object.js'
 import type { FinishStatusResult, IncodeScore, StartSessionResult } from './types.js'
 
-export const TOKEN = /^[\x21-\x7e]{1,4096}$/
+/** The longest token (a session's, the admin's, a face log-in's transaction) the plugin passes on. */
+export const MAX_TOKEN_LENGTH = 4096
+export const TOKEN = new RegExp(`^[\\x21-\\x7e]{1,${MAX_TOKEN_LENGTH}}$`)
 export const INTERVIEW_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 export function isMatch (pattern: RegExp, value: unknown): value is string {

@@ -27,7 +27,7 @@ export interface PrometheusRegistry {
 }
 
 /** Upper bounds of the latency histogram's buckets, in seconds: Incode answers in hundreds of ms to seconds. */
-export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 class Counter {
   readonly #series = new Map<string, MetricValue>()

@@ -11,7 +11,7 @@ import type { ApproveSessionResult, IncodeScore, OnboardingOutcome, OnboardingSt
 // About an hour of Incode's redeliveries at a busy host's rate; older approvals are forgotten.
 const REMEMBERED_APPROVALS = 10_000
 
-export interface OutcomeSettings {
+interface OutcomeSettings {
   client: IncodeClient
   owner: FastifyInstance
   callbacks: HostCallbacks

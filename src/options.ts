@@ -46,12 +46,14 @@ export interface RouteSettings {
   faceAuthentication: boolean
 }
 
-export interface PluginSettings {
+interface PluginSettings {
   client: ClientSettings
   routes: RouteSettings
   webhook: WebhookSettings | undefined
   exposeRoutes: boolean
   routePrefix: string
+  /** The name the client is decorated under. */
+  decorator: string
 }
 
 // A front end calls each once or twice per session; a forged token costs an Incode call each.
@@ -88,8 +90,17 @@ export function resolveOptions (options: FastifyIncodeOptions): PluginSettings {
     routes,
     webhook: options.webhook === undefined ? undefined : checkWebhook(options.webhook, hasAdminToken),
     exposeRoutes: optionalBoolean('exposeRoutes', options.exposeRoutes, true),
-    routePrefix
+    routePrefix,
+    decorator: checkDecorator(options.decorator)
   }
+}
+
+function checkDecorator (value: unknown): string {
+  if (value === undefined) return 'incode'
+  if (typeof value !== 'string' || !/^[A-Za-z_$][\w$]{0,63}$/.test(value)) {
+    throw new InvalidOptionError('decorator', 'must be a JavaScript identifier such as "incodeEu"')
+  }
+  return value
 }
 
 function checkRoutePrefix (options: FastifyIncodeOptions): string {

@@ -7,15 +7,9 @@ import type {
   onRequestHookHandler,
   preHandlerHookHandler
 } from 'fastify'
-import type { RateLimitPluginOptions } from '@fastify/rate-limit'
 import type { IncodeClientOptions, StartSessionResult } from './client-types.js'
+import type { HostCallbackContext, IncodeRateLimitOptions } from './common-types.js'
 import type { IncodeWebhookOptions } from './webhook-types.js'
-
-/** The last argument of every callback of yours that the plugin awaits. */
-export interface HostCallbackContext {
-  /** Aborts when the callback's deadline (`hookTimeout`) passes or the server starts closing. */
-  readonly signal: AbortSignal
-}
 
 /** What `onSessionCreated` receives for every session the routes create. */
 export interface IncodeSession {
@@ -51,12 +45,6 @@ export type ExternalCustomerIdResolver = (
   request: FastifyRequest, context: HostCallbackContext
 ) => string | undefined | Promise<string | undefined>
 
-/** `@fastify/rate-limit` options, less the ones fastify-incode sets itself. */
-export interface IncodeRateLimitOptions extends Omit<RateLimitPluginOptions, 'global' | 'hook' | 'errorResponseBuilder'> {
-  /** How long a request waits for the store (Redis) before it counts as unavailable, in ms. Default 1000. */
-  storeTimeout?: number
-}
-
 export interface IncodeRouteOptions {
   onRequest?: onRequestHookHandler | onRequestHookHandler[]
   preHandler?: preHandlerHookHandler | preHandlerHookHandler[]
@@ -75,6 +63,13 @@ export interface FastifyIncodeOptions extends IncodeClientOptions {
    * is registered, and the webhook routes still are when `webhook` is set. Default `true`.
    */
   exposeRoutes?: boolean
+  /**
+   * The name of the client's decorator. Default `incode` (`fastify.incode`). Give each plugin
+   * registered at one level a name of its own (and a `routePrefix` of its own): two Incode flows or
+   * accounts in one app. Declare the other names' type yourself (`interface FastifyInstance {
+   * incodeEu: IncodeClient }` in `declare module 'fastify'`).
+   */
+  decorator?: string
   /** Awaited for every session the routes create, before the browser gets it. */
   onSessionCreated?: OnSessionCreated
   /** Derives Incode's `externalCustomerId` from the request (the host's auth); the browser cannot set it. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { IncodeClient } from './client.js'
 import { incodeCompatRoutes } from './compat-routes.js'
+import { InvalidOptionError } from './errors.js'
 import { hostCallbacksOf } from './host-callback.js'
 import { resolveOptions, type RouteSettings } from './options.js'
 import { rateLimitSettings } from './rate-limit.js'
@@ -13,21 +14,25 @@ import type { FastifyIncodeOptions } from './types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The Incode client of fastify-incode. */
+    /** The Incode client of fastify-incode (under the name of its `decorator` option, when given one). */
     incode: IncodeClient
   }
 }
 
 /** Resolves the options, decorates the instance with the client, and registers the routes. */
 export async function fastifyIncodePlugin (fastify: FastifyInstance, options: FastifyIncodeOptions): Promise<void> {
-  const { client: clientOptions, routes, webhook, exposeRoutes, routePrefix } = resolveOptions(options)
+  const { client: clientOptions, routes, webhook, exposeRoutes, routePrefix, decorator } = resolveOptions(options)
+  if (fastify.hasDecorator(decorator)) {
+    throw new InvalidOptionError('decorator', 'names a decorator the instance has already: give each fastify-incode at one level a name of its own')
+  }
   const client = new IncodeClient(clientOptions)
   // Which Incode (demo, production, a fake) is the first thing to check when calls fail.
   fastify.log.info({ apiUrl: client.apiUrl }, `fastify-incode: calling the Incode API at ${client.apiUrl}`)
-  fastify.decorate('incode', client)
+  fastify.decorate(decorator, client)
   fastify.addHook('onClose', async () => await client.close())
   const callbacks = hostCallbacksOf(fastify, routes.hookTimeout)
-  // Each set of routes in a context of its own: their parsers, validators and limits differ.
+  // Each set of routes in a context of its own, as their parsers and validators differ; the session
+  // and compat routes count in one rate-limit store, the webhook routes in their own.
   if (exposeRoutes) {
     warnIfAnyClientChoosesItsIp(fastify, routes.rateLimit)
     const context = sessionRouteContext(fastify, client, routes, callbacks)

@@ -5,19 +5,17 @@ import type {
   FastifyRateLimitStoreCtor,
   RateLimitPluginOptions
 } from '@fastify/rate-limit'
-import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
-import RedisStore from '@fastify/rate-limit/store/RedisStore.js'
 import type { IncodeClient } from './client.js'
 import { RateLimitedError, RateLimitUnavailableError, type IncodeErrorClass } from './errors.js'
 import { addHealthCheck } from './health.js'
 import type { HostCallbacks } from './host-callback.js'
 import type { CheckedRateLimitOptions } from './rate-limit-options.js'
+import { MemoryStore, RedisStore, type RedisCommands } from './rate-limit-stores.js'
 
-// @fastify/rate-limit builds its stores itself and throws a failing store's own error from the
-// route hook, or waits as long as the store does. Wrapping the store is the one place where a
-// failure can become FST_INCODE_RATE_LIMIT_UNAVAILABLE within a bounded time, so the built-in
-// stores are constructed here as the plugin would (their files are not in its exports: see
-// rate-limit-stores.d.ts, and test/rate-limit-internals.test.ts, which fails if they change).
+// @fastify/rate-limit throws a failing store's own error from the route hook, or waits as long as
+// the store does. Wrapping the store is the one place where a failure can become
+// FST_INCODE_RATE_LIMIT_UNAVAILABLE within a bounded time, so every store is built here: the
+// host's, or one of rate-limit-stores.ts (in memory, or in Redis with the host's client).
 type IncrCallback = Parameters<FastifyRateLimitStore['incr']>[1]
 
 // The key health() counts under, in the store's own namespace: no client's key looks like it.
@@ -167,11 +165,12 @@ export function rateLimitSettings (
     constructor (params: FastifyRateLimitOptions) {
       if (shared !== undefined) return shared
       const { continueExceeding, exponentialBackoff } = params as StoreParams
+      const exceeding = { continueExceeding, exponentialBackoff }
       const inner = CustomStore !== undefined
         ? new CustomStore(params)
         : redis !== undefined
-          ? new RedisStore(continueExceeding, exponentialBackoff, redis, nameSpace)
-          : new LocalStore(continueExceeding, exponentialBackoff, cache)
+          ? new RedisStore(exceeding, redis as RedisCommands, nameSpace)
+          : new MemoryStore(exceeding, cache)
       const store = shared = new GuardedStore(inner, health, storeTimeout, connection)
       addHealthCheck(client, limit === 'sessions' ? 'rateLimitStore' : 'webhookRateLimitStore', async () => await probe(store))
       return store

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { LANGUAGE_PATTERN } from './call-params.js'
-import { INTERVIEW_ID, TOKEN } from './incode-shapes.js'
+import { INTERVIEW_ID, MAX_TOKEN_LENGTH, TOKEN } from './incode-shapes.js'
 import { MAX_REDIRECTION_URL_LENGTH, REDIRECTION_URL_PATTERN } from './urls.js'
 
 export const SessionRequestBody = Type.Object({
@@ -151,6 +151,14 @@ export const OAuthError = Type.Object({
   error: Type.String({ examples: ['invalid_client'] })
 }, { description: 'RFC 6749 §5.2 error: `invalid_client` (401), `invalid_request` or `unsupported_grant_type` (400).' })
 
+// The token route reads its form itself (its errors are OAuth2's, not validation errors): this
+// only documents it. Keywords valid in both OpenAPI 3.0 and 3.1, so no `const` and no `examples`.
+export const WebhookTokenForm = Type.Object({
+  grant_type: Type.String({ enum: ['client_credentials'], description: 'The client credentials grant, the only one.' }),
+  client_id: Type.Optional(Type.String({ description: 'The webhook\'s `oauth.clientId`, unless sent with HTTP Basic.' })),
+  client_secret: Type.Optional(Type.String({ format: 'password', description: 'The webhook\'s `oauth.clientSecret`, unless sent with HTTP Basic.' }))
+}, { description: 'Form-encoded: `grant_type=client_credentials`, and the client\'s id and secret unless sent with HTTP Basic.' })
+
 // Incode's sample front ends: the shapes they send and read.
 // A UUID v7, as the plugin issues them: they carry the time they were issued.
 const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
@@ -194,7 +202,7 @@ export const FetchScoreAnswer = Type.Object({
 
 export const AuthBody = Type.Object({
   token: sessionToken,
-  transactionId: Type.String({ minLength: 1, maxLength: 4096 }),
+  transactionId: Type.String({ minLength: 1, maxLength: MAX_TOKEN_LENGTH }),
   interviewToken: Type.String({ pattern: TOKEN.source })
 }, { additionalProperties: false })
 export const AuthAnswer = Type.Object({ verified: Type.Boolean() }, { additionalProperties: false })

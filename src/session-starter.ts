@@ -14,14 +14,14 @@ import type { SessionRequest } from './schemas.js'
 import type { CallAbort } from './transport.js'
 import type { ExternalCustomerIdResolver, IncodeSession, StartSessionResult } from './types.js'
 
-export interface SessionStart {
+interface SessionStart {
   route: IncodeSession['route']
   body?: SessionRequest | undefined
   /** Given to the host with the session (the compat routes' resume key). */
   uniqueId?: string
 }
 
-export type StartRecordedSession = (request: FastifyRequest, start: SessionStart, signal: CallAbort) => Promise<StartSessionResult>
+type StartRecordedSession = (request: FastifyRequest, start: SessionStart, signal: CallAbort) => Promise<StartSessionResult>
 
 /** What the session routes and the compat routes share: one way to start a session, and one rate limit. */
 export interface SessionRouteContext {

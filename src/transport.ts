@@ -11,7 +11,7 @@ import { classify, type Attempt, type AttemptReading } from './failure-policy.js
 import type { IncodeMetrics } from './metrics.js'
 
 /** An HTTP request to Incode, its path relative to the API base. */
-export interface IncodeRequest {
+interface IncodeRequest {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
   headers: Record<string, string>
@@ -21,7 +21,7 @@ export interface IncodeRequest {
 /** Aborts a call: a caller's AbortSignal, or the routes' cheaper CallAbort. */
 export type CallSignal = AbortSignal | CallAbort
 
-export interface CallPlan<T> extends AttemptReading<T> {
+interface CallPlan<T> extends AttemptReading<T> {
   /** What the call is, as its metrics name it: `start`, `score`, `admin-log-in` … */
   name: string
   request: IncodeRequest
@@ -36,7 +36,7 @@ export interface CallPlan<T> extends AttemptReading<T> {
   budget?: number
 }
 
-export interface TransportSettings {
+interface TransportSettings {
   origin: string
   basePath: string
   dispatcher: Dispatcher
@@ -189,9 +189,13 @@ class Call<T> implements AbortListener {
       return
     }
     this.#lastError = attempt.error
-    const backoff = BACKOFF_BASE_MS * 2 ** (this.#attempts - 1) * (0.5 + Math.random() / 2)
+    // Incode's Retry-After when it gives one (a retry it would refuse is no retry), else a jittered
+    // backoff. After Incode's wait, the attempt must still have a fair share of the deadline: one
+    // sent with a moment left would turn Incode's clean refusal into a timeout.
+    const backoff = attempt.retryAfter ?? BACKOFF_BASE_MS * 2 ** (this.#attempts - 1) * (0.5 + Math.random() / 2)
+    const reserve = attempt.retryAfter === undefined ? 0 : this.#settings.timeout / (this.#settings.retries + 1)
     if (!attempt.retryable || this.#attempts > this.#settings.retries ||
-        Date.now() - this.#started + backoff >= this.#budget) {
+        Date.now() - this.#started + backoff + reserve >= this.#budget) {
       this.#answer(attempt.error)
       return
     }

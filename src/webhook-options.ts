@@ -19,7 +19,8 @@ export interface WebhookSettings {
 
 // Only Incode's authenticated calls count: one webhook per status change, and with OAuth2 a token
 // request before each, so 1200 a minute is 600 events from one address.
-const WEBHOOK_RATE_LIMIT_DEFAULTS = { max: 1200, timeWindow: '1 minute', storeTimeout: DEFAULT_STORE_TIMEOUT }
+// Its own Redis keys, so that a Redis client the session limit uses too never mixes the counts.
+const WEBHOOK_RATE_LIMIT_DEFAULTS = { max: 1200, timeWindow: '1 minute', storeTimeout: DEFAULT_STORE_TIMEOUT, nameSpace: 'fastify-incode-webhook-' }
 const MIN_SECRET_LENGTH = 32
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/
 const HEADER_VALUE = /^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/

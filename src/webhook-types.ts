@@ -1,7 +1,7 @@
 // The public types of the webhook routes: the events Incode posts, the options, the callbacks.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ApproveSessionResult, IncodeScore } from './client-types.js'
-import type { HostCallbackContext, IncodeRateLimitOptions } from './plugin-types.js'
+import type { HostCallbackContext, IncodeRateLimitOptions } from './common-types.js'
 
 /**
  * Every webhook Incode posts to the webhook URL, tagged by `kind`, unknown keys kept: test `kind`

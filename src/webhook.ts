@@ -14,6 +14,7 @@ import { describeEvent, webhookEvent } from './webhook-events.js'
 import type { WebhookSettings } from './webhook-options.js'
 import { sameSecret, WebhookTokens } from './webhook-token.js'
 import { onboardingOutcome } from './onboarding-outcome.js'
+import { WEBHOOK_AUTH, webhookAuth } from './openapi.js'
 import type { IncodeClient } from './client.js'
 
 const BODY_LIMIT = 64 * 1024
@@ -24,7 +25,7 @@ const REALM = 'realm="incode-webhook"'
 const MAX_BODY_DEPTH = 32
 const REFUSAL_WARN_INTERVAL_MS = 60_000
 
-export interface WebhookRoutesOptions extends WebhookSettings {
+interface WebhookRoutesOptions extends WebhookSettings {
   /** The instance the plugin was registered on: `this` of onWebhook. */
   owner: FastifyInstance
   /** For the finished-onboarding flow: the score, the approval. */
@@ -85,7 +86,9 @@ export async function incodeWebhookRoutes (instance: FastifyInstance, settings: 
       summary: 'Receive an Incode webhook: onboarding status, session events, face authentication results',
       description: 'Called by Incode. Authenticated by the configured header or an OAuth2 bearer token.',
       body: WebhookBody,
-      response: { 200: WebhookAnswer }
+      response: { 200: WebhookAnswer },
+      // Which credentials it takes, for incodeOpenApi to document as security schemes.
+      [WEBHOOK_AUTH]: webhookAuth(secretHeader?.name, tokens !== undefined)
     }
   }, async (request) => {
     const event = webhookEvent(request.body as Record<string, unknown>)

@@ -92,7 +92,7 @@ t.test('approveSession is not sent again once Incode may have seen it: a 500, a 
 })
 
 t.test('approveSession after a 503, Incode asking to be asked again, is sent again as every call is', async (t) => {
-  // SPEC §6's rule for every call, /omni/start included: 429 and 503 say Incode did not process it.
+  // The retry rule of every call, /omni/start included: 429 and 503 say Incode did not process it.
   const { fake, client } = await clientWithFake(t, withRetries)
   const { interviewId } = await client.startSession()
   await fake.completeOnboarding(interviewId)

@@ -3,7 +3,7 @@ import { request } from 'undici'
 import type { IncodeSession } from '../src/index.js'
 import { assertNoSecretsLogged, startHost, type Host, type HostOptions } from './support/host.js'
 
-// SPEC §10: Incode's own sample front ends, replayed request by request as they send them
+// Incode's own sample front ends, replayed request by request as they send them
 // (paths, methods, headers, content types), against the compat routes.
 
 interface CompatHost extends Host {
@@ -185,7 +185,7 @@ t.test('limits: GET /start and GET /onboarding-url count as session creations, t
   t.equal((await call(host.url, '/incode/fetch-score', { headers: { 'x-token': first.token } })).status, 200)
 })
 
-t.test('the compat routes keep the §6 errors: a failing Incode is a 502 with a fixed message', async (t) => {
+t.test('the compat routes keep the plugin\'s Incode errors: a failing Incode is a 502 with a fixed message', async (t) => {
   const host = await compatHost(t)
   host.fake.failNext({ type: 'status', status: 500, body: { message: 'Incode text' } }, { path: '/omni/start' })
   const res = await call(host.url, '/incode/start')
@@ -247,6 +247,9 @@ t.test('POST /finish and /auth without a body, or with JSON null, are a 400, not
   for (const path of ['/incode/finish', '/incode/auth']) {
     t.equal((await call(host.url, path, { method: 'POST' })).status, 400, `${path}: no body`)
     t.equal((await call(host.url, path, { method: 'POST', headers: textPlain, body: 'null' })).status, 400, `${path}: null`)
+    // Any content type is parsed as JSON, application/json too: an empty body is the parser's 400.
+    const empty = await call(host.url, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' })
+    t.same([empty.status, empty.body.code], [400, 'FST_ERR_CTP_EMPTY_JSON_BODY'], `${path}: no body, sent as JSON`)
   }
   t.equal(host.fake.requests.length, 0)
 })

@@ -20,6 +20,25 @@ t.test('500 simultaneous sessions: 500 distinct interviewIds, 500 hook calls, 50
   assertNoSecretsLogged(t, host)
 })
 
+// A burst must not queue behind Incode's latency: a pool of 16 would answer most of these with 504.
+t.test('300 browsers at once against a 200 ms Incode, 1 500 ms deadline: 300 × 201, all recorded', async (t) => {
+  const host = await startHost(t, { plugin: { rateLimit: false, timeout: 1500 }, fake: { latencyMs: 200 } })
+  await host.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = host.app.server.address() as AddressInfo
+  const browsers = new Agent({ connections: 300 })
+  t.teardown(() => browsers.close())
+
+  const statuses = await Promise.all(Array.from({ length: 300 }, async () => {
+    const res = await httpRequest(`http://127.0.0.1:${port}/incode/sessions`, { method: 'POST', dispatcher: browsers })
+    await res.body.dump()
+    return res.statusCode
+  }))
+  t.same(statuses.filter((status) => status !== 201), [], 'every browser got its session')
+  t.equal(host.fake.sessions.size, 300, 'Incode created 300 sessions')
+  t.equal(host.recorded.length, 300, 'and the host recorded all 300')
+  t.ok(host.recorded.every((session) => session.delivered), 'each delivered to its browser')
+})
+
 t.test('app.close() with 50 requests in flight: all 50 complete, then the pool closes', async (t) => {
   const unhandled = watchUnhandled(t)
   const host = await startHost(t, { plugin: { rateLimit: false }, fake: { latencyMs: 300 } })

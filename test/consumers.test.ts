@@ -2,7 +2,7 @@ import t from 'tap'
 import { copyFile, readdir, readFile, rm } from 'node:fs/promises'
 import { extract, packPackage, root, run } from './support/pack.js'
 
-// Issue 12: the packed tarball works in every TypeScript setup a host may have. Each folder of
+// The packed tarball works in every TypeScript setup a host may have. Each folder of
 // test/consumers/ is a small host project (package.json, tsconfig.json: strict, skipLibCheck
 // false); the tarball is installed into its node_modules/ (fastify, @types/node and the rest
 // resolve from the repository's), and its host is compiled with the oldest TypeScript the package

@@ -6,8 +6,8 @@ import { Agent } from 'undici'
 import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
 import { closedPort } from './support/network.js'
 
-// What an operator reads when Incode calls fail: which Incode was called, why the connection
-// failed, and what a refusal usually means; never the key.
+// What an operator reads about the Incode calls: which Incode is called, each session created,
+// and when a call fails, why the connection failed and what a refusal usually means; never the key.
 
 /** The one line that reports the failed call. */
 function failureLine (t: Test, host: Host): Record<string, unknown> | undefined {
@@ -26,6 +26,14 @@ t.test('the plugin logs the Incode API it calls, once, when it loads', async (t)
   }])
   await post(host.app, '/incode/sessions')
   t.equal(host.logs.records.filter((record) => record.apiUrl !== undefined).length, 1, 'not again per request')
+})
+
+t.test('a created session is logged at info with its interviewId and duration', async (t) => {
+  const host = await startHost(t)
+  const { interviewId } = (await post(host.app, '/incode/sessions')).json()
+  t.match(host.logs.records.find((record) => record.msg === 'Incode session created'), {
+    level: 30, interviewId, durationMs: Number
+  })
 })
 
 t.test('an Incode nobody listens for: the host called and ECONNREFUSED, after every attempt', async (t) => {

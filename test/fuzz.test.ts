@@ -3,15 +3,15 @@ import fc from 'fast-check'
 import { assertNoSecretsLogged, startHost } from './support/host.js'
 
 // Property-based: whatever a browser sends, the answer is never a 5xx, and Incode is called
-// exactly for the bodies SPEC §4 accepts. The model below is written from the spec, apart from
-// the plugin's code.
+// exactly for the bodies the routes accept: none, or a JSON object of a well-formed language and an
+// allowed redirectionUrl. The model below is written from those rules, apart from the plugin's code.
 
 const ALLOWED = ['https://good.example.com/', 'https://app.example.com/flow']
 
 function allowedByModel (value: string): boolean {
   if (value.length > 2048 || !/^https?:\/\/[\x21-\x7e]+$/i.test(value) || !URL.canParse(value)) return false
   const url = new URL(value)
-  // What is sent is the normalised URL, so that is what must fit (issue 10).
+  // What is sent is the normalised URL, so that is what must fit.
   if (url.username !== '' || url.password !== '' || url.href.length > 2048) return false
   return ALLOWED.map((entry) => new URL(entry)).some((entry) =>
     entry.origin === url.origin &&
@@ -19,7 +19,7 @@ function allowedByModel (value: string): boolean {
 }
 
 function acceptedByModel (raw: string | undefined): boolean {
-  // An empty body sent as JSON is what fetch sends for "no options" (issue 12).
+  // An empty body sent as JSON is what fetch sends for "no options".
   if (raw === undefined || raw === '') return true
   let body: unknown
   try {

@@ -5,8 +5,9 @@ import type { HostCallbackContext } from '../src/index.js'
 import { assertNoSecretsLogged, post, startHost } from './support/host.js'
 import { until } from './support/wait.js'
 
-// Issue 10: every host callback the plugin awaits is bounded by hookTimeout and handed a signal,
-// so neither a request nor app.close() waits for ever on code the plugin does not own.
+// Every host callback the plugin awaits is bounded by hookTimeout and handed a signal, so neither
+// a request nor app.close() waits for ever on code the plugin does not own; what it returns is
+// checked before Incode sees it.
 
 const never = async (): Promise<never> => await new Promise<never>(() => {})
 
@@ -99,6 +100,17 @@ t.test('the externalCustomerId resolver gets the signal too', async (t) => {
   t.equal(signal?.aborted, false, 'a live signal, never aborted for a callback that finished')
   await host.app.close()
   t.equal(signal?.aborted, false, 'nor by the close: a callback that returned at once is done with it')
+})
+
+t.test('an externalCustomerId that resolves to 5 MB: 500 FST_INCODE_INVALID_PARAMS, logged, Incode not called', async (t) => {
+  const host = await startHost(t, { plugin: { externalCustomerId: () => 'x'.repeat(5 * 1024 * 1024) } })
+  const res = await post(host.app, '/incode/sessions')
+  t.equal(res.statusCode, 500)
+  t.equal(res.json().code, 'FST_INCODE_INVALID_PARAMS')
+  t.equal(host.fake.requests.length, 0)
+  const line = host.logs.records.find((record) => record.code === 'FST_INCODE_INVALID_PARAMS')
+  t.equal(line?.level, 50, 'an error line for the host\'s operator')
+  t.ok(host.logs.lines.every((entry) => entry.length < 10_000), 'without the value')
 })
 
 t.test('an async onSessionCreated that has ended: app.close() does not abort its signal', async (t) => {

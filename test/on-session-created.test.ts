@@ -91,7 +91,7 @@ for (const [kind, hook] of [
   }
 }
 
-t.test('issue 10: a hook error that quotes the token never reaches a log line', async (t) => {
+t.test('a hook error that quotes the token never reaches a log line', async (t) => {
   class UniqueViolation extends Error {
     code = '23505'
   }

@@ -1,6 +1,6 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import swagger from '@fastify/swagger'
-import { incodeOpenApi } from '../src/index.js'
+import { incodeOpenApi, type FastifyIncodeOptions } from '../src/index.js'
 import { startHost } from './support/host.js'
 
 interface Operation {
@@ -36,7 +36,7 @@ t.test('@fastify/swagger documents both routes from their TypeBox schemas', asyn
   }
 })
 
-t.test('issue 12: a valid OpenAPI 3.0 and 3.1 document, tagged, with stable operationIds, optional bodies and honest error examples', async (t) => {
+t.test('a valid OpenAPI 3.0 and 3.1 document, tagged, with stable operationIds, optional bodies and honest error examples', async (t) => {
   const { Validator } = await import('@seriousme/openapi-schema-validator')
   for (const version of ['3.0.3', '3.1.0']) {
     const host = await startHost(t, {
@@ -103,4 +103,110 @@ interface OpenApiOperation {
 
 t.test('incodeOpenApi leaves a document without paths as it is', async (t) => {
   t.same(incodeOpenApi({ openapi: '3.0.3' }), { openapi: '3.0.3' })
+})
+
+interface SecuredDocument {
+  paths: Record<string, Record<string, OpenApiOperation & { security?: unknown[], requestBody?: { content?: Record<string, { schema?: unknown }> } }>>
+  components: { securitySchemes?: Record<string, unknown> }
+  security?: unknown[]
+}
+
+const secretHeader = { name: 'X-Incode-Secret', value: 's'.repeat(32) }
+const oauth = { clientId: 'incode', clientSecret: 'c'.repeat(32) }
+
+/** The document a host gets with incodeOpenApi as its transformObject, checked valid. */
+async function securedDocument (t: Test, version: string, plugin: Partial<FastifyIncodeOptions>,
+  openapi: Record<string, unknown> = {}, transform = true): Promise<SecuredDocument> {
+  const { Validator } = await import('@seriousme/openapi-schema-validator')
+  const host = await startHost(t, {
+    plugin,
+    before: async (app) => {
+      await app.register(swagger, {
+        openapi: { openapi: version, info: { title: 'host', version: '1' }, ...openapi },
+        ...(transform ? { transformObject: (document) => 'openapiObject' in document ? incodeOpenApi(document.openapiObject) : document.swaggerObject } : {})
+      })
+    }
+  })
+  const document = host.app.swagger() as unknown as SecuredDocument
+  const result = await new Validator().validate(document as never)
+  t.same(result.errors ?? [], [], `OpenAPI ${version}: the document validates`)
+  return document
+}
+
+t.test('the webhook\'s credentials: its security schemes, as alternatives, in OpenAPI 3.0 and 3.1', async (t) => {
+  const apiKey = { type: 'apiKey', in: 'header', name: 'x-incode-secret' }
+  const oauth2 = (tokenUrl: string): unknown => ({ type: 'oauth2', flows: { clientCredentials: { tokenUrl, scopes: {} } } })
+  for (const version of ['3.0.3', '3.1.0']) {
+    const secret = await securedDocument(t, version, { webhook: { onWebhook: () => {}, secretHeader } })
+    t.same(Object.keys(secret.components.securitySchemes ?? {}), ['incodeWebhookSecret'], `${version} secret header only: one scheme`)
+    t.match(secret.components.securitySchemes?.incodeWebhookSecret, apiKey, 'an apiKey scheme in the configured header')
+    t.same(secret.paths['/incode/webhook']?.post?.security, [{ incodeWebhookSecret: [] }])
+    t.equal(secret.paths['/incode/webhook/token'], undefined, 'no token route without oauth')
+
+    const bearer = await securedDocument(t, version, { webhook: { onWebhook: () => {}, oauth } })
+    t.same(Object.keys(bearer.components.securitySchemes ?? {}), ['incodeWebhookOAuth', 'incodeWebhookTokenBasic'], `${version} OAuth2 only`)
+    t.match(bearer.components.securitySchemes?.incodeWebhookOAuth, oauth2('/incode/webhook/token'), 'the client credentials flow, from the token route')
+    t.same(bearer.paths['/incode/webhook']?.post?.security, [{ incodeWebhookOAuth: [] }])
+
+    const both = await securedDocument(t, version, { routePrefix: '/kyc', webhook: { onWebhook: () => {}, secretHeader, oauth } })
+    t.match(both.components.securitySchemes, { incodeWebhookSecret: apiKey, incodeWebhookOAuth: oauth2('/kyc/webhook/token') }, `${version} both, under the prefix`)
+    t.same(both.paths['/kyc/webhook']?.post?.security, [{ incodeWebhookSecret: [] }, { incodeWebhookOAuth: [] }], 'either one will do')
+    for (const document of [secret, bearer, both]) t.notMatch(JSON.stringify(document), 'x-incode-webhook-auth', 'the route\'s note is gone')
+
+    const none = await securedDocument(t, version, {})
+    t.equal(none.components.securitySchemes, undefined, `${version} no webhook: no security schemes`)
+    t.ok(Object.values(none.paths).flatMap((item) => Object.values(item)).every((operation) => operation.security === undefined), 'and no security')
+  }
+})
+
+t.test('the token route: its form and HTTP Basic documented', async (t) => {
+  for (const version of ['3.0.3', '3.1.0']) {
+    const document = await securedDocument(t, version, { routePrefix: '/kyc', webhook: { onWebhook: () => {}, oauth } })
+    const token = document.paths['/kyc/webhook/token']?.post
+    t.same(token?.security, [{ incodeWebhookTokenBasic: [] }, {}], `${version}: HTTP Basic, or nothing (the credentials in the form)`)
+    t.match(document.components.securitySchemes?.incodeWebhookTokenBasic, { type: 'http', scheme: 'basic' })
+    t.equal(token?.requestBody?.required, true)
+    t.same(Object.keys(token?.requestBody?.content ?? {}), ['application/x-www-form-urlencoded'], 'a form')
+    t.match(token?.requestBody?.content?.['application/x-www-form-urlencoded']?.schema, {
+      type: 'object',
+      required: ['grant_type'],
+      properties: { grant_type: { type: 'string', enum: ['client_credentials'] }, client_id: { type: 'string' }, client_secret: { type: 'string' } }
+    }, 'its fields')
+  }
+})
+
+t.test('the host\'s own components and security are kept', async (t) => {
+  const hostSchemes = { hostBearer: { type: 'http', scheme: 'bearer' } }
+  for (const version of ['3.0.3', '3.1.0']) {
+    const document = await securedDocument(t, version, { webhook: { onWebhook: () => {}, secretHeader, oauth } },
+      { components: { securitySchemes: hostSchemes }, security: [{ hostBearer: [] }] })
+    t.same(Object.keys(document.components.securitySchemes ?? {}).sort(),
+      ['hostBearer', 'incodeWebhookOAuth', 'incodeWebhookSecret', 'incodeWebhookTokenBasic'], `${version}: the host's scheme and the plugin's`)
+    t.same(document.security, [{ hostBearer: [] }], 'the host\'s security stays the default')
+    t.same(document.paths['/incode/webhook']?.post?.security, [{ incodeWebhookSecret: [] }, { incodeWebhookOAuth: [] }], 'the webhook takes its own')
+    t.same(Object.keys(hostSchemes), ['hostBearer'], 'the host\'s options are not changed')
+  }
+})
+
+t.test('without incodeOpenApi the document still builds and validates, with the route\'s note only', async (t) => {
+  const document = await securedDocument(t, '3.1.0', { webhook: { onWebhook: () => {}, secretHeader, oauth } }, {}, false)
+  t.equal(document.components.securitySchemes, undefined)
+  t.same((document.paths['/incode/webhook']?.post as Record<string, unknown> | undefined)?.['x-incode-webhook-auth'],
+    { secretHeader: 'x-incode-secret', oauth: true })
+})
+
+t.test('incodeOpenApi: a document without components, run twice; a scheme of the host\'s name kept', async (t) => {
+  const paths = (): unknown => ({
+    '/w/webhook': { post: { 'x-incode-webhook-auth': { secretHeader: 'x-s' } } },
+    '/w/webhook/token': { post: { operationId: 'incodeWebhookToken' } }
+  })
+  const once = incodeOpenApi({ paths: paths() }) as unknown as SecuredDocument
+  t.same(Object.keys(once.components.securitySchemes ?? {}), ['incodeWebhookSecret', 'incodeWebhookTokenBasic'])
+  const twice = incodeOpenApi(once)
+  t.same(twice.paths['/w/webhook']?.post?.security, [{ incodeWebhookSecret: [] }], 'the webhook\'s security stays')
+  t.same(Object.keys(twice.paths['/w/webhook/token']?.post?.requestBody?.content ?? {}), ['application/x-www-form-urlencoded'])
+
+  const mine = { type: 'apiKey', in: 'header', name: 'x-mine' }
+  const host = incodeOpenApi({ paths: paths(), components: { securitySchemes: { incodeWebhookSecret: mine } } }) as unknown as SecuredDocument
+  t.same(host.components.securitySchemes?.incodeWebhookSecret, mine, 'the host\'s scheme of that name kept')
 })

@@ -1,7 +1,9 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
-import { assertNoSecretsLogged, post, startHost, type Host } from './support/host.js'
+import fastifyIncode from '../src/index.js'
+import { createFakeIncode } from '../src/testing/index.js'
+import { assertNoSecretsLogged, captureLogs, post, startHost, type Host } from './support/host.js'
 
 async function burst (app: FastifyInstance, url: string, count: number, remoteAddress = '203.0.113.7'): Promise<number[]> {
   const statuses: number[] = []
@@ -37,6 +39,43 @@ t.test('by default 10 sessions a minute per client IP, across both routes', asyn
   const other = await host.app.inject({ method: 'POST', url: '/incode/sessions', remoteAddress: '198.51.100.1' })
   t.equal(other.statusCode, 201, 'another client has its own count')
   assertNoSecretsLogged(t, host)
+})
+
+t.test('trustProxy: true with the limit on the IP: a boot warning, and rotating X-Forwarded-For shows why', async (t) => {
+  const host = await startHost(t, { server: { trustProxy: true }, plugin: { rateLimit: { max: 3 } } })
+  const warning = host.logs.records.find((record) => /trustProxy is true/.test(String(record.msg)))
+  t.equal(warning?.level, 40, 'warned at boot')
+  const statuses = []
+  for (let i = 0; i < 6; i++) {
+    statuses.push((await post(host.app, '/incode/sessions', undefined, { 'x-forwarded-for': `203.0.113.${i}` })).statusCode)
+  }
+  t.same(statuses, Array(6).fill(201), 'each forged address is a new bucket: the README says so')
+})
+
+t.test('no trustProxy warning for a hop count, a keyGenerator, or no limit', async (t) => {
+  for (const [server, rateLimit] of [
+    // A hop count: Fastify takes it, though its types do not list numbers.
+    [{ trustProxy: 1 as unknown as boolean }, undefined],
+    [{ trustProxy: '10.0.0.0/8' }, undefined],
+    [{ trustProxy: true }, { keyGenerator: () => 'user' }],
+    [{ trustProxy: true }, false],
+    [{}, undefined]
+  ] as const) {
+    const host = await startHost(t, { server, plugin: rateLimit === undefined ? {} : { rateLimit } })
+    t.notOk(host.logs.records.some((record) => /trustProxy/.test(String(record.msg))), JSON.stringify({ server, rateLimit }))
+  }
+})
+
+t.test('the trustProxy warning goes through the plugin\'s own context too (registered inside a prefix)', async (t) => {
+  const fake = await createFakeIncode()
+  const { stream, logs } = captureLogs()
+  const app = Fastify({ trustProxy: true, logger: { stream } })
+  t.teardown(async () => { await app.close(); await fake.close() })
+  await app.register(async (child) => {
+    await child.register(fastifyIncode, { apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'f' })
+  }, { prefix: '/api' })
+  await app.ready()
+  t.ok(logs.records.some((record) => /trustProxy is true/.test(String(record.msg))))
 })
 
 t.test('requests the routes refuse anyway do not count', async (t) => {
@@ -175,14 +214,14 @@ t.test('route-level rateLimit config that a host onRoute hook adds is honoured b
 
 /**
  * The part of an ioredis client that @fastify/rate-limit's Redis store uses, kept in memory. The
- * limit shared by several instances through a real Redis is its own concern (issue 6).
+ * limit shared by several instances through a real Redis is tested in redis-rate-limit.test.ts.
  */
 class InMemoryRedis {
   readonly keys = new Map<string, number>()
   failing = false
+  // The store defines its script as a command of its own name, and calls it.
   defineCommand (name: string): void {
-    if (name !== 'rateLimit') return
-    (this as unknown as Record<string, unknown>).rateLimit = (key: string, timeWindow: number, _max: number,
+    (this as unknown as Record<string, unknown>)[name] = (key: string, timeWindow: number, _max: number,
       _continueExceeding: boolean, _exponentialBackoff: boolean, callback: (err: Error | null, result?: number[]) => void) => {
       if (this.failing) return callback(new Error('ECONNREFUSED 127.0.0.1:6379'))
       const current = (this.keys.get(key) ?? 0) + 1

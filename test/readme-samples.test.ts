@@ -1,10 +1,12 @@
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import ts from 'typescript'
 import type { FastifyInstance } from 'fastify'
@@ -16,16 +18,19 @@ import * as otel from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import fastifyIncode, { type FastifyIncodeOptions, type IncodeWebhookEvent } from 'fastify-incode'
 import { sessionEvent, type FakeIncode } from 'fastify-incode/testing'
+import { anchorOf } from '../scripts/package-readme.js'
 import { codeBlocks, type CodeBlock } from './readme/markdown.js'
 import { emptyApp, fakeIncode, RecordingDatabase, SessionStore, setGlobals, settingsOf } from './readme/givens.js'
 
-// Every sample of README.md runs here, as it is written there: each ```ts block is compiled under
-// strict TypeScript against the built package (dist/, as a user gets it) and run with real values
-// of what it takes as given (test/readme/prelude.d.ts, test/readme/givens.ts), against the fake
-// Incode API; each ```js block runs as it is; a whole program runs in a process of its own. Then
-// the test checks what the sample did. A sample that no scenario below runs fails the test, and
-// so does one that two would. The ```sh blocks are checked for what they name: npm scripts,
-// workspaces and files that exist.
+// Every sample of README.md and of docs/*.md (the README's long topics) runs here, as it is
+// written there: each ```ts block is compiled under strict TypeScript against the built package
+// (dist/, as a user gets it) and run with real values of what it takes as given
+// (test/readme/prelude.d.ts, test/readme/givens.ts), against the fake Incode API; each ```js block
+// runs as it is; a whole program runs in a process of its own. Then the test checks what the
+// sample did. A sample that no scenario below runs fails the test, and so does one that two
+// would. The ```sh blocks are checked for what they name: npm scripts, workspaces and files that
+// exist. And every link between these pages, the example's and the benchmark's README reaches a
+// file, and a heading of it, that is there.
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const generated = `${root}test/readme/.generated/`
@@ -35,8 +40,8 @@ const WEBHOOK_SECRET = 'a-webhook-secret-of-at-least-32-characters'
 
 /** A sample, compiled and written where it can import the package by name. */
 interface Sample {
-  block: CodeBlock
-  /** Where it is in the README, for messages. */
+  block: DocumentBlock
+  /** Where it is (`docs/testing.md:78`), for messages. */
   where: string
   /** The JavaScript to run. */
   file: string
@@ -49,6 +54,12 @@ interface Scenario {
   /** A service the scenario needs; without it the scenario skips, but not under CI. */
   needs?: 'redis' | 'postgres'
   run: (t: Test, sample: Sample) => Promise<void>
+}
+
+/** A code block, and the page it is on. */
+interface DocumentBlock extends CodeBlock {
+  /** The page, from the repository's root: `README.md`, `docs/testing.md`. */
+  document: string
 }
 
 /** Imports a sample's module: what it declared at its top level. */
@@ -505,6 +516,17 @@ const scenarios: Scenario[] = [
     }
   },
   {
+    name: 'a flaky Incode made repeatable: a scripted failRandomly, and requestsReceived beyond maxRecorded',
+    matches: /incode\.requestsReceived/,
+    run: async (t, sample) => {
+      // The sample's own asserts ran as it loaded; what it leaves behind is closed.
+      const { app, incode } = await load(sample)
+      t.equal(incode.requestsTo('/omni/start').length, 3, 'the newest three requests kept')
+      await t.rejects(app.inject({ method: 'POST', url: '/incode/sessions' }), 'the app is closed')
+      await t.rejects(request(`${incode.url}/omni/start`, { method: 'POST' }), 'the fake is closed')
+    }
+  },
+  {
     name: 'the account\'s webhook: the fake delivers there once the app listens',
     matches: /incode\.setWebhook\(/,
     run: async (t, sample) => {
@@ -558,7 +580,7 @@ function topLevelNames (code: string): string[] {
 }
 
 /** Writes every sample where it can import the package by name, and compiles the TypeScript ones. */
-async function writeSamples (t: Test, blocks: CodeBlock[]): Promise<Sample[]> {
+async function writeSamples (t: Test, blocks: DocumentBlock[]): Promise<Sample[]> {
   await rm(generated, { recursive: true, force: true })
   await mkdir(generated, { recursive: true })
   t.teardown(() => rm(generated, { recursive: true, force: true }))
@@ -567,7 +589,7 @@ async function writeSamples (t: Test, blocks: CodeBlock[]): Promise<Sample[]> {
   for (const [index, block] of blocks.entries()) {
     const base = `${generated}sample-${String(index + 1).padStart(2, '0')}`
     const names = topLevelNames(block.code)
-    const where = `README.md:${block.line}`
+    const where = `${block.document}:${block.line}`
     if (block.lang === 'ts') {
       await writeFile(`${base}.ts`, `${block.code}\nexport { ${names.join(', ')} }\n`)
       sources.push(`${base}.ts`)
@@ -621,10 +643,12 @@ function skipReason (scenario: Scenario): string | false {
   return false
 }
 
-const readme = await readFile(`${root}README.md`, 'utf8')
-const blocks = codeBlocks(readme)
+/** The README and the pages of its long topics, each with its text. */
+const documents = await Promise.all(['README.md', ...(await readdir(`${root}docs`)).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)]
+  .map(async (document) => ({ document, text: await readFile(`${root}${document}`, 'utf8') })))
+const blocks: DocumentBlock[] = documents.flatMap(({ document, text }) => codeBlocks(text).map((block) => ({ ...block, document })))
 
-t.test('every ```ts and ```js sample of README.md is run by exactly one scenario', async (t) => {
+t.test('every ```ts and ```js sample of README.md and docs/*.md is run by exactly one scenario', async (t) => {
   const samples = await writeSamples(t, blocks.filter((block) => block.lang === 'ts' || block.lang === 'js'))
   t.equal(samples.length, scenarios.length, `${samples.length} samples, one scenario each`)
   for (const sample of samples) {
@@ -633,7 +657,7 @@ t.test('every ```ts and ```js sample of README.md is run by exactly one scenario
   }
   for (const scenario of scenarios) {
     const sample = samples.find((candidate) => scenario.matches.test(candidate.block.code))
-    t.ok(sample !== undefined, `the sample of "${scenario.name}" is in the README`)
+    t.ok(sample !== undefined, `the sample of "${scenario.name}" is in the README or docs/`)
     if (sample === undefined) continue
     await t.test(`${sample.where}: ${scenario.name}`, { skip: skipReason(scenario) }, async (t) => await scenario.run(t, sample))
   }
@@ -664,4 +688,32 @@ t.test('the ```sh samples name npm scripts, workspaces and files that exist', as
       t.ok(manifests[workspace]?.scripts?.[script] !== undefined, `${command}: ${workspace || 'the package'} has the script "${script}"`)
     }
   }
+})
+
+t.test('the pages say what the package does, and cite no specification section or issue number', async (t) => {
+  for (const { document, text } of documents) {
+    t.notMatch(text, /\bSPEC\b|\bissues?\s+#?\d+|issues\/<n>/i, document)
+  }
+})
+
+t.test('every link between the README, docs/*.md, the example\'s and the benchmark\'s README reaches a file, and a heading there', async (t) => {
+  const pages = [...documents.map(({ document }) => document), 'example/README.md', 'bench/README.md']
+  /** A page's headings, as the anchors GitHub gives them. */
+  const anchors = async (page: string): Promise<Set<string>> => {
+    const prose = (await readFile(`${root}${page}`, 'utf8')).replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '')
+    return new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1] ?? '')))
+  }
+  let links = 0
+  for (const page of pages) {
+    const prose = (await readFile(`${root}${page}`, 'utf8')).replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '``')
+    for (const [, target = ''] of prose.matchAll(/\]\(([^)\s]*)\)/g)) {
+      if (/^[a-z][a-z+.-]*:/i.test(target)) continue
+      links++
+      const [path = '', anchor] = target.split('#')
+      const file = path === '' ? page : relative(root, join(dirname(`${root}${page}`), path))
+      t.ok(existsSync(`${root}${file}`), `${page}: ${target} is a file of the repository`)
+      if (anchor !== undefined) t.ok((await anchors(file)).has(anchor), `${page}: ${target} is a heading of ${file}`)
+    }
+  }
+  t.ok(links >= 40, `${links} links`)
 })

@@ -57,6 +57,18 @@ t.test('anything else is 400 FST_INCODE_REDIRECT_NOT_ALLOWED or FST_ERR_VALIDATI
   t.equal(host.recorded.length, 0, 'the hook never ran')
 })
 
+t.test('a browser\'s redirectionUrl is measured as it will be sent: 700 `{` are 2 100 characters, a 400', async (t) => {
+  const host = await startHost(t, { plugin: { allowedRedirectionUrls: ['https://app.example.com/'] } })
+  const res = await post(host.app, '/incode/onboarding-url', { redirectionUrl: `https://app.example.com/${'{'.repeat(700)}` })
+  t.same(res.json(), {
+    statusCode: 400,
+    code: 'FST_INCODE_REDIRECT_TOO_LONG',
+    error: 'Bad Request',
+    message: 'redirectionUrl is over 2048 characters once normalised'
+  })
+  t.equal(host.fake.requests.length, 0)
+})
+
 t.test('with no allowed entries the browser may not choose a redirectionUrl at all', async (t) => {
   const host = await startHost(t)
   const res = await post(host.app, '/incode/sessions', { redirectionUrl: 'https://good.example.com/' })

@@ -12,7 +12,7 @@ t.test('no body at all means "no options" and succeeds', async (t) => {
   t.equal(host.recorded.length, 1)
 })
 
-t.test('issue 12: a JSON content type with no body, as fetch sends it, means "no options"', async (t) => {
+t.test('a JSON content type with no body, as fetch sends it, means "no options"', async (t) => {
   const host = await startHost(t)
   await host.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = host.app.server.address() as { port: number }

@@ -3,7 +3,7 @@ import { IncodeClient, type IncodeClientOptions } from '../src/index.js'
 import { clientWithFake, failure } from './support/client.js'
 import { createFakeIncode, type FakeIncode } from '../src/testing/index.js'
 
-// SPEC §9: reading how an onboarding ended, with an admin token that is logged in once, shared,
+// Reading how an onboarding ended, with an admin token that is logged in once, shared,
 // and renewed.
 
 const credentials = (fake: FakeIncode): Partial<IncodeClientOptions> => ({ adminEmail: fake.adminEmail, adminPassword: fake.adminPassword })

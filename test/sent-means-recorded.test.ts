@@ -1,12 +1,18 @@
 import t, { type Test } from 'tap'
 import { request } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Pool } from 'undici'
+import { IncodeClient, type StartSessionResult } from '../src/index.js'
+import { createFakeIncode } from '../src/testing/index.js'
+import { clientWithFake, failure } from './support/client.js'
 import { assertNoSecretsLogged, startHost, type Host } from './support/host.js'
 import { until, watchUnhandled } from './support/wait.js'
 
-// SPEC §6, "sent means recorded": a /omni/start that reached Incode is never aborted. Whether the
-// browser leaves or the deadline passes, a session Incode creates is recorded once, undelivered,
-// on the connection it was sent on.
+// Sent means recorded: a /omni/start that reached Incode is never aborted. Whether the browser
+// leaves or the deadline passes, a session Incode creates is recorded once, undelivered, on the
+// connection it was sent on; one never sent reaches Incode not at all. On the routes, then from
+// the client, whose onLateSession gets what the routes' hook gets.
 
 const ROUTES = ['sessions', 'onboarding-url'] as const
 
@@ -83,6 +89,31 @@ for (const route of ROUTES) {
   })
 }
 
+t.test('a client that half-closes after its request: taken for gone by default, answered with httpAllowHalfOpen', async (t) => {
+  for (const halfOpen of [false, true]) {
+    const host = await startHost(t, { fake: { latencyMs: 100 } })
+    await host.app.listen({ port: 0, host: '127.0.0.1' })
+    if (halfOpen) Object.assign(host.app.server, { httpAllowHalfOpen: true })
+    const { port } = host.app.server.address() as { port: number }
+    const answer = await new Promise<string>((resolve) => {
+      let received = ''
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end('POST /incode/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+      })
+      socket.on('data', (chunk) => { received += String(chunk) })
+      socket.on('close', () => resolve(received))
+    })
+    await until(() => host.recorded.length === 1, 'the session to be recorded')
+    if (halfOpen) {
+      t.match(answer, /^HTTP\/1\.1 201/, 'httpAllowHalfOpen: the client gets its session')
+      t.equal(host.recorded[0]?.delivered, true)
+    } else {
+      t.equal(answer, '', 'by default the client gets nothing')
+      t.equal(host.recorded[0]?.delivered, false, 'and the session is recorded as undelivered')
+    }
+  }
+})
+
 t.test('a written start is given at most one more timeout to answer, then dropped', async (t) => {
   const host = await startHost(t, { plugin: { timeout: 200 } })
   host.fake.failNext({ type: 'hang' }, { path: '/omni/start' })
@@ -152,4 +183,95 @@ t.test('a start that cannot get a connection before its deadline: 503 CALL_NOT_S
   t.equal(host.fake.requestsTo('/omni/start').length, 1, 'Incode saw only the first')
   t.equal(host.recorded.length, 1, 'whose late session is recorded')
   t.equal(host.fake.connectionsOpened, 1)
+})
+
+t.test('from the client, a start answered after its deadline: the caller gets 504 on time, onLateSession gets the session', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
+  fake.failNext({ type: 'delay', ms: 350 })
+  const late: StartSessionResult[] = []
+  const err = await failure(client.startSession({}, { onLateSession: (session) => { late.push(session) } }))
+  t.equal(err.code, 'FST_INCODE_UPSTREAM_TIMEOUT')
+  t.equal(err.attempts, 1)
+  t.same(late, [], 'not yet')
+  await client.close()
+  t.equal(late.length, 1, 'close() waited for the late session')
+  t.equal(late[0]?.interviewId, [...fake.sessions.keys()][0], 'the one Incode created')
+})
+
+t.test('from the client, a start aborted by its signal after it was written: rejected at once, the session comes late', async (t) => {
+  const { fake, client } = await clientWithFake(t)
+  fake.failNext({ type: 'delay', ms: 200 })
+  const controller = new AbortController()
+  const late: string[] = []
+  const pending = failure(client.startSession({}, {
+    signal: controller.signal,
+    onLateSession: async (session) => {
+      await sleep(50)
+      late.push(session.interviewId)
+    }
+  }))
+  while (fake.requests.length === 0) await sleep(5)
+  const reason = new Error('the browser left')
+  controller.abort(reason)
+  t.equal(await pending, reason, 'rejected with the signal\'s reason')
+  await client.close()
+  t.same(late, [...fake.sessions.keys()], 'its session reached onLateSession, which close() awaited')
+})
+
+t.test('from the client, an onLateSession that throws is the caller\'s: nothing escapes, close() still ends', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
+  fake.failNext({ type: 'delay', ms: 300 })
+  await failure(client.startSession({}, { onLateSession: () => { throw new Error('not mine') } }))
+  await client.close()
+  t.equal(fake.sessions.size, 1)
+})
+
+t.test('from the client, a late session with no onLateSession is dropped quietly', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 200 })
+  fake.failNext({ type: 'delay', ms: 300 })
+  t.equal((await failure(client.startSession())).code, 'FST_INCODE_UPSTREAM_TIMEOUT')
+  await client.close()
+  t.equal(fake.sessions.size, 1)
+})
+
+t.test('from the client, an onboarding-url call is aborted at its deadline: it creates nothing', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 150 })
+  const { token } = await client.startSession()
+  fake.failNext({ type: 'hang' }, { path: '/0/omni/onboarding-url' })
+  const started = Date.now()
+  t.equal((await failure(client.getOnboardingUrl(token))).code, 'FST_INCODE_UPSTREAM_TIMEOUT')
+  await client.close()
+  t.ok(Date.now() - started < 150 + 100, 'close() did not wait for it')
+})
+
+t.test('from the client, an unsent start in a host dispatcher\'s queue is dropped by its signal; the connection stays', async (t) => {
+  const fake = await createFakeIncode()
+  const dispatcher = new Pool(fake.url, { connections: 1 })
+  const client = new IncodeClient({ apiUrl: fake.url, apiKey: fake.apiKey, configurationId: 'flow-1', dispatcher })
+  t.teardown(async () => {
+    await client.close()
+    await dispatcher.close()
+    await fake.close()
+  })
+  fake.failNext({ type: 'delay', ms: 150 })
+  const first = client.startSession()
+  const controller = new AbortController()
+  const queued = failure(client.startSession({}, { signal: controller.signal }))
+  controller.abort(new Error('gone'))
+  t.equal((await queued).message, 'gone')
+  await first
+  await client.startSession()
+  t.equal(fake.requestsTo('/omni/start').length, 2, 'the dropped one never reached Incode')
+  t.equal(fake.connectionsOpened, 1, 'and its connection was kept')
+})
+
+t.test('from the client, an onLateSession that never settles holds close() for at most one more timeout', async (t) => {
+  const { fake, client } = await clientWithFake(t, { timeout: 150 })
+  fake.failNext({ type: 'delay', ms: 200 })
+  let called = false
+  await failure(client.startSession({}, { onLateSession: async () => { called = true; await new Promise(() => {}) } }))
+  const started = Date.now()
+  await client.close()
+  t.ok(called, 'it was called')
+  t.ok(Date.now() - started < 150 + 150 + 300, `close() ended after ${Date.now() - started} ms`)
 })

@@ -106,3 +106,21 @@ t.test('refused credentials cannot flood the log: one warn line a minute, saying
   ], 'the first, then one a minute later counting the 39 at debug and itself')
   t.equal(host.logs.records.filter((record) => record.level === 20 && /refused/.test(String(record.msg))).length, 39)
 })
+
+t.test('one Redis client for both limits: the webhook counts under keys of its own, never the session limit\'s', async (t) => {
+  const keys = new Map<string, number>()
+  // A stand-in for the host's ioredis client: it runs the store's command by counting the key.
+  const redis = {
+    defineCommand (name: string) {
+      (this as Record<string, unknown>)[name] = (key: string, timeWindow: number, _max: number, _continue: boolean, _backoff: boolean,
+        callback: (error: Error | null, result: [number, number]) => void) => {
+        keys.set(key, (keys.get(key) ?? 0) + 1)
+        callback(null, [keys.get(key) as number, timeWindow])
+      }
+    }
+  }
+  const host = await webhookHost(t, { secretHeader: SECRET_HEADER, rateLimit: { redis } }, { plugin: { rateLimit: { redis: redis as never } } })
+  t.equal((await deliver(host.url, { [SECRET_HEADER.name]: SECRET_HEADER.value })).status, 200)
+  t.equal((await request(`${host.url}/incode/sessions`, { method: 'POST' })).statusCode, 201)
+  t.same([...keys.keys()].sort(), ['fastify-incode-webhook-127.0.0.1', 'fastify-rate-limit-127.0.0.1'])
+})

@@ -4,7 +4,7 @@ import type { IncodeWebhookEvent } from '../src/index.js'
 import { assertNoSecretsLogged, startHost, type Host, type HostOptions } from './support/host.js'
 import { basic } from './support/http-basic.js'
 
-// SPEC §9: Incode's onboarding-status webhook, authenticated by a static header or OAuth2
+// Incode's onboarding-status webhook, authenticated by a static header or OAuth2
 // client credentials, checked before the body; the host's onWebhook awaited.
 
 const SECRET = 'x'.repeat(8) + '-webhook-secret-of-forty-characters'

@@ -1,6 +1,6 @@
 // Incode's sample front end (/sample/) in a real browser: Debian's Chromium, driven by
 // playwright-core, against the example served on 127.0.0.1: the desktop, the phone (a second
-// browser), other sites. UPDATE_SCREENSHOT=1 also writes docs/sample-page.png for the README.
+// browser), other sites. UPDATE_SCREENSHOT=1 also writes example/sample-page.png for the README.
 import t from 'tap'
 import { createServer } from 'node:http'
 import { once } from 'node:events'

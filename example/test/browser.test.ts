@@ -1,7 +1,7 @@
 // The example's page in a real browser: Debian's Chromium, driven by playwright-core, against the
 // example served on 127.0.0.1, the fake's hosted onboarding page included: a session's life from
 // its start to the verified person (masked) and "Delete my data". UPDATE_SCREENSHOT=1 also writes
-// docs/example.png for the READMEs.
+// example/example.png for the README.
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { createFakeIncode } from 'fastify-incode/testing'

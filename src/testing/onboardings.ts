@@ -2,7 +2,7 @@
 // onboarding-status webhook, to the target given or to the account's own (Incode's dashboard holds
 // one per account); and any other webhook a test sends the same way.
 import { Agent } from 'undici'
-import { completeSession } from './results.js'
+import { personOf } from './people.js'
 import type { CompleteOnboardingOptions, FakeSession, FakeWebhookTarget, WebhookDelivery } from './types.js'
 import { deliverWebhook, onboardingStatusEvent, resolveWebhook } from './webhooks.js'
 import type { ResolvedWebhook } from './webhooks.js'
@@ -67,4 +67,16 @@ export class Onboardings {
     this.#closed.abort(new Error('The fake Incode API was closed'))
     await this.#agent.destroy()
   }
+}
+
+const DEFAULT_SCORE_VALUES: Record<string, string> = { OK: '95.0', WARN: '75.0', FAIL: '30.0' }
+
+/** Sets what `completeOnboarding` says: the onboarding status, the overall score, who finished, the face log-in's match. */
+function completeSession (session: FakeSession, { status, score, person, authentication }: CompleteOnboardingOptions): void {
+  session.onboardingStatus = status ?? 'ONBOARDING_FINISHED'
+  const scoreStatus = score?.status ?? 'OK'
+  session.score = { status: scoreStatus, value: score?.value ?? DEFAULT_SCORE_VALUES[scoreStatus] ?? '0.0' }
+  session.person = personOf(person)
+  session.personalDataDeleted = false
+  session.authentication = authentication === undefined ? undefined : { identityId: authentication.identityId }
 }

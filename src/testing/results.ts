@@ -3,21 +3,9 @@ import { checkAdminToken, checkApiKey, hardwareId, sessionOfCaller, sessionOfQue
 import type { IncodeAccount } from './account.js'
 import type { Exchange } from './exchange.js'
 import { readJsonBody, sendError, sendJson } from './incode-http.js'
-import { personOf } from './people.js'
-import type { CompleteOnboardingOptions, FakeScore, FakeSession } from './types.js'
+import type { FakeScore, FakeSession } from './types.js'
 
-const DEFAULT_SCORE_VALUES: Record<string, string> = { OK: '95.0', WARN: '75.0', FAIL: '30.0' }
 const VERIFY_KEYS = ['transactionId', 'token', 'interviewToken'] as const
-
-/** Sets what `completeOnboarding` says: the onboarding status, the overall score, who finished, the face log-in's match. */
-export function completeSession (session: FakeSession, { status, score, person, authentication }: CompleteOnboardingOptions): void {
-  session.onboardingStatus = status ?? 'ONBOARDING_FINISHED'
-  const scoreStatus = score?.status ?? 'OK'
-  session.score = { status: scoreStatus, value: score?.value ?? DEFAULT_SCORE_VALUES[scoreStatus] ?? '0.0' }
-  session.person = personOf(person)
-  session.personalDataDeleted = false
-  session.authentication = authentication === undefined ? undefined : { identityId: authentication.identityId }
-}
 
 /** `GET /omni/get/onboarding/status?id=`: API key and admin token. */
 export function sendOnboardingStatus (exchange: Exchange, account: IncodeAccount): void {

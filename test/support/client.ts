@@ -19,6 +19,13 @@ export async function clientWithFake (
   return { fake, client }
 }
 
+/** Asserts an IncodeClient call's error: its code, the status a route would answer, the fixed message. */
+export function expectError (t: Test, err: IncodeCallError, code: string, statusCode: number, message: string): void {
+  t.equal(err.code, code)
+  t.equal(err.statusCode, statusCode)
+  t.equal(err.message, message)
+}
+
 /** The error a call failed with; fails the test when it did not fail. */
 export async function failure (promise: Promise<unknown>): Promise<IncodeCallError> {
   return await promise.then(() => { throw new Error('the call did not fail') }, (err: IncodeCallError) => err)

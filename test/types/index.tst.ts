@@ -67,6 +67,8 @@ const options: FastifyIncodeOptions = {
   }
 }
 expect(options).type.toBeAssignableTo<FastifyIncodeOptions>()
+expect({ ...options, decorator: 'incodeEu', routePrefix: '/incode-eu' }).type.toBeAssignableTo<FastifyIncodeOptions>()
+expect({ ...options, decorator: 42 }).type.not.toBeAssignableTo<FastifyIncodeOptions>()
 
 // The decorator.
 expect(app.incode).type.toBe<IncodeClient>()

@@ -20,9 +20,9 @@ export const skipWithoutChromium: string | false = existsSync(CHROMIUM) || proce
   ? false
   : `no Chromium at ${CHROMIUM} (apt-get install chromium): the browser tests are skipped; CI runs them`
 
-/** Where UPDATE_SCREENSHOT=1 writes a picture for the READMEs: docs/<name> at the repository's root. */
+/** Where UPDATE_SCREENSHOT=1 writes a picture for the README: example/<name>, beside it. */
 export function screenshotPath (name: string): string | undefined {
-  return process.env.UPDATE_SCREENSHOT === '1' ? fileURLToPath(new URL(`../../../docs/${name}`, import.meta.url)) : undefined
+  return process.env.UPDATE_SCREENSHOT === '1' ? fileURLToPath(new URL(`../../${name}`, import.meta.url)) : undefined
 }
 
 /** A fresh Chromium, closed when the test ends; each of its contexts is a browser of its own. */
@@ -75,7 +75,7 @@ export async function assertNo404 (t: Test, example: Example, pages: string): Pr
   t.same(answered(example).filter(({ statusCode }) => statusCode === 404), [], `no request of ${pages} answered 404, the icon included`)
 }
 
-/** With UPDATE_SCREENSHOT=1, writes the page's picture for the READMEs (docs/<name>). */
+/** With UPDATE_SCREENSHOT=1, writes the page's picture for the README (example/<name>). */
 export async function writeScreenshot (t: Test, page: Page, name: string): Promise<void> {
   const screenshot = screenshotPath(name)
   if (screenshot === undefined) return
