@@ -5,7 +5,7 @@ import { InvalidParamsError } from './errors.js'
 import { INTERVIEW_ID, MAX_TOKEN_LENGTH, TOKEN } from './incode-shapes.js'
 import { isObject } from './is-object.js'
 import type { StartSessionOptions } from './types.js'
-import { MAX_REDIRECTION_URL_LENGTH, parseHttpUrl, redirectionUrlFault } from './urls.js'
+import { readRedirectionUrl, REDIRECTION_URL_RULES } from './urls.js'
 
 /** A language tag as Incode takes it (`en-US`, `es-ES`, `pt-BR`). */
 export const LANGUAGE_PATTERN = '^[A-Za-z0-9-]{1,16}$'
@@ -37,11 +37,9 @@ export function startSessionBody (params: unknown, configurationId: string): Rec
 
 /** A redirect target as it will be sent: an absolute http(s) URL, normalised, within the length limit. */
 function normaliseRedirectionUrl (value: unknown): string {
-  const url = parseHttpUrl(value)
-  const fault = url === undefined ? 'form' : redirectionUrlFault(url)
-  if (fault === 'form') throw new InvalidParamsError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
-  if (fault === 'length') throw new InvalidParamsError('redirectionUrl', `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`)
-  return (url as URL).href
+  const { url, fault } = readRedirectionUrl(value)
+  if (fault !== undefined) throw new InvalidParamsError('redirectionUrl', REDIRECTION_URL_RULES[fault])
+  return url.href
 }
 
 /** An interviewId, about to become a query parameter. */

@@ -6,7 +6,7 @@ import { LANGUAGE_PATTERN } from './call-params.js'
 import { resolveClientOptions, type ClientSettings } from './client-options.js'
 import { InvalidOptionError } from './errors.js'
 import { isObject } from './is-object.js'
-import { MAX_REDIRECTION_URL_LENGTH, parseHttpUrl, redirectionUrlFault } from './urls.js'
+import { readRedirectionUrl, REDIRECTION_URL_RULES } from './urls.js'
 import { optionalBoolean, optionalFunction, optionalInteger, optionalString, requireHttpUrl } from './option-checks.js'
 import { checkLimit, checkRateLimit, type CheckedRateLimitOptions } from './rate-limit-options.js'
 import { checkWebhook, type WebhookSettings } from './webhook-options.js'
@@ -125,11 +125,9 @@ function checkLanguage (value: unknown): string {
 /** The default redirect target, by the rule a browser's is held to. */
 function checkRedirectionUrl (value: unknown): string | undefined {
   if (value === undefined) return undefined
-  const url = parseHttpUrl(value)
-  const fault = url === undefined ? 'form' : redirectionUrlFault(url)
-  if (fault === 'form') throw new InvalidOptionError('redirectionUrl', 'must be an absolute http(s) URL of printable ASCII without credentials')
-  if (fault === 'length') throw new InvalidOptionError('redirectionUrl', `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`)
-  return (url as URL).href
+  const { url, fault } = readRedirectionUrl(value)
+  if (fault !== undefined) throw new InvalidOptionError('redirectionUrl', REDIRECTION_URL_RULES[fault])
+  return url.href
 }
 
 function checkAllowedRedirectionUrls (value: unknown): URL[] {

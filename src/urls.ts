@@ -25,12 +25,18 @@ export function parseCredentialFreeUrl (value: unknown): URL | undefined {
   return url === undefined || url.username !== '' || url.password !== '' ? undefined : url
 }
 
-/**
- * What keeps a parsed URL from being a redirect target as it will be sent: `form` (credentials,
- * or not printable ASCII once normalised), `length` (over the limit once normalised: normalising
- * can grow it, `{` becoming `%7B`), or undefined for none.
- */
-export function redirectionUrlFault (url: URL): 'form' | 'length' | undefined {
-  if (url.username !== '' || url.password !== '' || !REDIRECTION_URL.test(url.href)) return 'form'
-  return url.href.length > MAX_REDIRECTION_URL_LENGTH ? 'length' : undefined
+/** What a redirect target must be, by the rule it broke: `form` (credentials, or not printable ASCII once normalised), `length`. */
+export const REDIRECTION_URL_RULES = {
+  form: 'must be an absolute http(s) URL of printable ASCII without credentials',
+  // Normalising can grow it (`{` becoming `%7B`): what is sent is what must fit.
+  length: `must be at most ${MAX_REDIRECTION_URL_LENGTH} characters once normalised`
+} as const
+
+/** A redirect target parsed and normalised as it will be sent, or the rule it breaks (`url` is then whatever parsed). */
+export function readRedirectionUrl (value: unknown):
+  | { url: URL, fault: undefined }
+  | { url: URL | undefined, fault: keyof typeof REDIRECTION_URL_RULES } {
+  const url = parseHttpUrl(value)
+  if (url === undefined || url.username !== '' || url.password !== '' || !REDIRECTION_URL.test(url.href)) return { url, fault: 'form' }
+  return url.href.length > MAX_REDIRECTION_URL_LENGTH ? { url, fault: 'length' } : { url, fault: undefined }
 }
