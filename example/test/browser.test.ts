@@ -133,7 +133,9 @@ t.test('the example\'s page in Chromium', { skip: skipWithoutChromium }, async (
     const deletion = page.waitForResponse((response) => response.request().method() === 'DELETE')
     await deleteLinked.click()
     t.equal((await deletion).status(), 200)
-    await page.locator('button:disabled').first().waitFor({ state: 'detached' })
+    // The row is redrawn once the page has read the answer: wait for it, not for a button that
+    // may not have been disabled yet when the wait began.
+    await detailsOf(page, linkedId).getByText(/^Data deleted at /).waitFor()
     t.match(await detailsOf(page, linkedId).innerText(), /^Data deleted at \d.*, at Incode and in this app\.$/, 'the row marked')
     t.equal(await detailsOf(page, linkedId).getByRole('button').count(), 0, 'nothing left to delete')
     t.match(sessionRows(databasePath), [
